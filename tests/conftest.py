@@ -1,0 +1,56 @@
+"""Shared fixtures: the repository paths, the offline NLTK data beside the clone, tiny corpora."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUCK = ROOT / "chuck.txt"
+SHARED_NLTK = ROOT.parent / "shared" / "nltk_data"
+
+
+def _use_offline_nltk_data():
+    """NLTK only reads folders on its data path: add the offline copy beside the clone, if any."""
+    if not os.environ.get("NLTK_DATA") and SHARED_NLTK.is_dir():
+        os.environ["NLTK_DATA"] = str(SHARED_NLTK)
+    import nltk
+
+    for folder in os.environ.get("NLTK_DATA", "").split(os.pathsep):
+        if folder and folder not in nltk.data.path:
+            nltk.data.path.append(folder)
+
+
+_use_offline_nltk_data()
+
+
+def _has_gutenberg():
+    import nltk
+
+    try:
+        nltk.data.find("corpora/gutenberg.zip")
+        return True
+    except LookupError:
+        return False
+
+
+needs_gutenberg = pytest.mark.skipif(
+    not _has_gutenberg(), reason=f"NLTK's Gutenberg corpus not found (expected {SHARED_NLTK}/corpora/gutenberg.zip)"
+)
+
+
+@pytest.fixture
+def chuck_words():
+    return CHUCK.read_text().split()
+
+
+@pytest.fixture
+def run(capsys):
+    """Run a CLI's main(argv) and return (exit code, stdout, stderr)."""
+
+    def _run(main, *argv):
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run

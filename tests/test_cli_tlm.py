@@ -1,0 +1,283 @@
+"""The lab walkthrough through `tlm.cli.main`, and every bad input it must refuse cleanly."""
+
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import CHUCK, ROOT, needs_gutenberg
+from tlm import persistence
+from tlm.cli import main
+
+CHUCK_VOCAB = ["a", "all", "chuck", "could", "how", "if", "it", "much", "the", "wood", "would"]
+
+
+@pytest.fixture
+def trained(tmp_path, run):
+    path = tmp_path / "model.json"
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--output", path)
+    assert code == 0, err
+    return path, out
+
+
+def test_train_prints_the_documented_lines(trained):
+    path, out = trained
+    lines = out.splitlines()
+    assert len(lines) == 6
+    for i, line in enumerate(lines[:5], start=1):
+        assert re.fullmatch(rf"Epoch {i}/5  loss=\d+\.\d{{4}}", line), line
+    assert lines[5] == f"Model saved to {path}"
+    losses = [float(line.split("loss=")[1]) for line in lines[:5]]
+    assert abs(losses[0] - math.log(11)) < 0.3  # starts near uniform guessing
+    assert all(a > b for a, b in zip(losses, losses[1:]))  # and falls every epoch
+
+
+def test_trained_model_has_the_lab_shapes(trained):
+    model = persistence.load(trained[0])
+    assert model.vocab == CHUCK_VOCAB
+    assert model.E.shape == (11, 32) and model.W.shape == (32, 11) and model.b.shape == (11,)
+    assert model.word_to_idx["wood"] == 9
+
+
+def test_train_without_source_uses_the_builtin_corpus(tmp_path, run, trained):
+    path = tmp_path / "default.json"
+    code, out, err = run(main, "train", "--output", path)
+    assert code == 0
+    assert "built-in chuck.txt" in err
+    assert out.splitlines()[:5] == trained[1].splitlines()[:5]  # same text, same seed, same losses
+
+
+def test_generate_prints_text_from_the_vocabulary(trained, run):
+    code, out, err = run(main, "generate", "--model", trained[0], "--length", "20", "--prompt", "how much", "--seed", "1")
+    assert code == 0, err
+    words = out.split()
+    assert words[:2] == ["how", "much"] and len(words) == 22
+    assert set(words) <= set(CHUCK_VOCAB)
+
+
+def test_generate_is_reproducible_with_a_seed(trained, run):
+    outs = {run(main, "generate", "--model", trained[0], "--seed", "7", "--top-k", "3", "--temperature", "0.7")[1] for _ in range(2)}
+    assert len(outs) == 1
+
+
+def test_interact_reads_piped_input(trained, run, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("print(model.E.shape)\nprint(round(model.similarity('wood', 'wood'), 3))\n"))
+    code, out, err = run(main, "generate", "--model", trained[0], "--length", "3", "--interact")
+    assert code == 0
+    assert "(11, 32)" in out.splitlines() and "1.0" in out.splitlines()
+    assert "model" in err and "np" in err  # the banner lists what is in scope
+
+
+def test_interact_through_the_installed_command(trained):
+    tlm = os.path.join(os.path.dirname(sys.executable), "tlm")
+    result = subprocess.run([tlm, "generate", "--model", str(trained[0]), "--interact"], input="print(model.E.shape)\n",
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "(11, 32)" in result.stdout.splitlines()
+
+
+def test_same_seed_same_model_different_seed_different_model(tmp_path, run):
+    paths = [tmp_path / f"m{i}.json" for i in range(3)]
+    for path, seed in zip(paths, [5, 5, 6]):
+        assert run(main, "train", "--filepath", CHUCK, "--seed", seed, "--output", path)[0] == 0
+    a, b, c = (persistence.load(p) for p in paths)
+    np.testing.assert_array_equal(a.E, b.E)
+    assert not np.array_equal(a.E, c.E)
+
+
+def test_save_load_round_trip_gives_the_same_probabilities(trained):
+    model = persistence.load(trained[0])
+    again_path = trained[0].with_name("again.json")
+    persistence.save(model, again_path)
+    again = persistence.load(again_path)
+    for context in (["how", "much"], ["wood"], []):
+        np.testing.assert_array_equal(model.predict(context), again.predict(context))
+    assert again.config == model.config and again.history == model.history
+    doc = json.loads(again_path.read_text())
+    assert doc["format"] == "tinylm-model" and doc["version"] == 1
+    assert doc["config"]["n"] == 2 and doc["config"]["epochs_trained"] == 5
+
+
+def test_resume_continues_and_skips_unknown_words(trained, run, tmp_path):
+    text = tmp_path / "more.txt"
+    text.write_text("how much wood would a woodchuck chuck if a woodchuck could chuck wood\n")
+    code, out, err = run(main, "train", "--filepath", text, "--output", trained[0], "--resume", "--epochs", "2")
+    assert code == 0, err
+    assert "Skipped 2 tokens (1 words)" in err and "woodchuck" in err
+    model = persistence.load(trained[0])
+    assert model.config.epochs_trained == 7 and len(model.history["loss"]) == 7
+    assert model.vocab == CHUCK_VOCAB
+
+
+def test_val_fraction_reports_held_out_loss_and_perplexity(tmp_path, run):
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--val-fraction", "0.25", "--epochs", "2", "--output", tmp_path / "m.json")
+    assert code == 0, err
+    first = out.splitlines()[0]
+    m = re.fullmatch(r"Epoch 1/2  loss=(\S+)  val_loss=(\S+)  ppl=(\S+)", first)
+    assert m and float(m[3]) == pytest.approx(math.exp(float(m[2])), rel=1e-3)
+
+
+@pytest.mark.parametrize("transform, expected", [
+    ([], ["Wood", ",", "wood", "!", "It's", "42", "."]),
+    (["lower"], ["wood", ",", "wood", "!", "it's", "42", "."]),
+    (["alpha"], ["Wood", "wood"]),
+    (["lower", "alpha"], ["wood", "wood"]),
+    (["char"], list("Wood , wood ! It's 42 .")),
+    (["char", "alpha"], list("Woodwood") + ["I", "t", "s"]),
+])
+def test_each_tokenizer_transform(transform, expected):
+    from tlm.tokenizer import tokenize
+
+    assert tokenize("Wood, wood! It's 42.", transform) == expected
+
+
+def test_char_model_generates_characters(tmp_path, run):
+    path = tmp_path / "c.json"
+    assert run(main, "train", "-t", "char", "-t", "lower", "--epochs", "1", "--output", path)[0] == 0
+    model = persistence.load(path)
+    assert " " in model.vocab and all(len(t) == 1 for t in model.vocab)
+    code, out, _ = run(main, "generate", "--model", path, "--prompt", "wo", "--length", "10", "--seed", "0")
+    assert code == 0 and out.startswith("wo") and len(out.rstrip("\n")) == 12
+
+
+def test_help_lists_every_transform(run, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    for name in ("lower", "alpha", "char"):
+        assert re.search(rf"^\s+{name}\s+\S", out, re.M), name
+
+
+@needs_gutenberg
+def test_gutenberg_text(tmp_path, run):
+    path = tmp_path / "carroll.json"
+    code, out, err = run(main, "train", "--gutenberg", "carroll-alice.txt", "-t", "lower", "-t", "alpha",
+                         "--epochs", "2", "--output", path, "--val-fraction", "0.1")
+    assert code == 0, err
+    model = persistence.load(path)
+    assert 2000 < len(model.vocab) < 3000 and "alice" in model.vocab
+    losses = model.history["val_loss"]
+    assert losses[1] < losses[0] < math.log(len(model.vocab))
+
+
+# ---- bad input: one line on stderr, non-zero exit, no traceback ---------------------------------
+
+def assert_clean_error(code, err, *needles):
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tlm: error: "), err
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_missing_file(run, tmp_path):
+    assert_clean_error(*run(main, "train", "--filepath", tmp_path / "nope.txt", "--output", tmp_path / "m.json")[::2], "not found")
+
+
+def test_empty_file(run, tmp_path):
+    (tmp_path / "empty.txt").write_text("  \n")
+    assert_clean_error(*run(main, "train", "--filepath", tmp_path / "empty.txt")[::2], "empty")
+
+
+def test_non_utf8_file(run, tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    assert_clean_error(*run(main, "train", "--filepath", tmp_path / "latin1.txt")[::2], "not UTF-8", "0xe9")
+
+
+@needs_gutenberg
+def test_unknown_gutenberg_id(run):
+    assert_clean_error(*run(main, "train", "--gutenberg", "austen-nope.txt")[::2], "unknown Gutenberg id", "austen-emma.txt")
+
+
+def test_nothing_left_after_transforms(run, tmp_path):
+    (tmp_path / "digits.txt").write_text("1 2 3 , 4 !\n")
+    assert_clean_error(*run(main, "train", "--filepath", tmp_path / "digits.txt", "-t", "alpha")[::2], "no tokens left")
+
+
+def test_context_window_longer_than_corpus(run, tmp_path):
+    (tmp_path / "short.txt").write_text("how much wood\n")
+    assert_clean_error(*run(main, "train", "--filepath", tmp_path / "short.txt", "--context-window", "5")[::2],
+                       "context window of 5")
+
+
+def test_prompt_word_not_in_vocabulary(trained, run):
+    assert_clean_error(*run(main, "generate", "--model", trained[0], "--prompt", "how mutch")[::2], "'mutch'", "'much'")
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("{not json", "not valid JSON"),
+    ('{"hello": "world"}', "not a tlm model file"),
+    ('[1, 2, 3]', "not a tlm model file"),
+    ('{"format": "tinylm-model", "version": 99, "kind": "embedding"}', "version 99"),
+])
+def test_corrupt_or_foreign_model(run, tmp_path, content, needle):
+    (tmp_path / "bad.json").write_text(content)
+    assert_clean_error(*run(main, "generate", "--model", tmp_path / "bad.json")[::2], needle)
+
+
+def test_damaged_model_file(trained, run):
+    doc = json.loads(trained[0].read_text())
+    doc["W"] = doc["W"][:-1]
+    trained[0].write_text(json.dumps(doc))
+    assert_clean_error(*run(main, "generate", "--model", trained[0])[::2], "damaged", "W has shape")
+
+
+def test_missing_model_file(run, tmp_path):
+    assert_clean_error(*run(main, "generate", "--model", tmp_path / "none.json")[::2], "not found")
+
+
+def test_diverging_learning_rate_keeps_the_previous_model(trained, run):
+    before = trained[0].read_bytes()
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--lr", "1e30", "--output", trained[0])
+    assert_clean_error(code, err, "diverged", "smaller --lr")
+    assert trained[0].read_bytes() == before
+    assert not [p for p in trained[0].parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_ctrl_c_saves_complete_epochs_only(tmp_path, run, monkeypatch):
+    from tlm import training
+
+    calls = {"n": 0}
+    real = training.batched.loss_and_gradients
+
+    def interrupt_in_third_epoch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2 * 30 + 5:  # chuck.txt has 30 examples, one per update
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training.batched, "loss_and_gradients", interrupt_in_third_epoch)
+    path = tmp_path / "m.json"
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--output", path)
+    assert code == 130
+    assert "saved the model after 2 complete epoch(s)" in err
+    model = persistence.load(path)
+    assert model.config.epochs_trained == 2 and len(model.history["loss"]) == 2
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "--epochs", "0"], "--epochs"),
+    (["train", "--lr", "-1"], "--lr"),
+    (["train", "--val-fraction", "1.5"], "--val-fraction"),
+    (["train", "--batch-size", "0"], "--batch-size"),
+])
+def test_bad_settings(run, tmp_path, argv, needle):
+    assert_clean_error(*run(main, *argv, "--output", tmp_path / "m.json")[::2], needle)
+
+
+def test_resume_without_a_model(run, tmp_path):
+    assert_clean_error(*run(main, "train", "--resume", "--output", tmp_path / "none.json")[::2], "not found")
+
+
+def test_resume_with_conflicting_settings(trained, run):
+    assert_clean_error(*run(main, "train", "--resume", "--output", trained[0], "--embedding-dim", "8")[::2], "--embedding-dim")
+
+
+def test_unwritable_output(run, tmp_path):
+    assert_clean_error(*run(main, "train", "--output", tmp_path / "no" / "such" / "dir" / "m.json")[::2], "cannot write")

@@ -1,0 +1,201 @@
+"""The `tlm` command: parse arguments, call the library, print results.
+
+Every subcommand is a small function taking the parsed arguments; errors the user can fix arrive as
+`TlmError` or `KeyError` and leave as one line on stderr with a non-zero exit code.
+"""
+
+import argparse
+import math
+import sys
+
+import numpy as np
+
+from tlm import corpus, persistence, training
+from tlm.errors import TlmError
+from tlm.model import DEFAULT_LR, TinyLanguageModel
+from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def _source_help():
+    lines = [f"  {name:6} {text}" for name, (_, text) in TRANSFORMS.items()]
+    return "tokenizer transforms (-t, repeatable, applied in order; default: split words, punctuation apart):\n" + "\n".join(lines)
+
+
+def add_source_arguments(parser):
+    """--filepath / --gutenberg / -t, shared by the subcommands that read text."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--filepath", metavar="PATH", help="a UTF-8 text file")
+    source.add_argument("--gutenberg", metavar="FILEID",
+                        help="an NLTK Gutenberg text, e.g. austen-emma.txt (uses NLTK_DATA)")
+    parser.add_argument("-t", "--tokenize", action="append", choices=list(TRANSFORMS), metavar="TRANSFORM",
+                        help="a tokenizer transform: " + ", ".join(TRANSFORMS) + " (see below)")
+
+
+def read_tokens(args, transforms, notes):
+    """The token list of the chosen source; `notes` receives lines meant for stderr."""
+    if args.filepath:
+        text, name = corpus.read_file(args.filepath), args.filepath
+    elif args.gutenberg:
+        text, name = corpus.read_gutenberg(args.gutenberg), args.gutenberg
+    else:
+        text, name = corpus.read_default(), corpus.DEFAULT_CORPUS_NAME
+        notes(f"No --filepath or --gutenberg given: using the built-in {name} tongue twister.")
+    words = tokenize(text, transforms)
+    if not words:
+        raise TlmError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
+    return words
+
+
+class TrainProgress:
+    """Turns training events into output: the epoch lines on stdout, a live bar on a terminal."""
+
+    def __init__(self, out, bar_stream):
+        self.out = out
+        self.bar_stream = bar_stream if bar_stream.isatty() else None
+        self.bar = None
+
+    def __call__(self, event):
+        if isinstance(event, training.Progress) and self.bar_stream:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=event.total, file=self.bar_stream, unit=" ex", unit_scale=True,
+                                leave=False, desc=f"Epoch {event.epoch}/{event.epochs}")
+            self.bar.update(event.done - self.bar.n)
+            self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
+        elif isinstance(event, training.EpochEnd):
+            self.close()
+            line = f"Epoch {event.epoch}/{event.epochs}  loss={event.loss:.4f}"
+            if event.val_loss is not None:
+                line += f"  val_loss={event.val_loss:.4f}  ppl={math.exp(event.val_loss):.2f}"
+            print(line, file=self.out, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _resumed_model(args):
+    model = persistence.load(args.output)
+    for flag, given, stored in (("--context-window", args.context_window, model.n),
+                                ("--embedding-dim", args.embedding_dim, model.config.embedding_dim),
+                                ("-t", args.tokenize, model.config.transforms)):
+        if given is not None and given != stored:
+            raise TlmError(f"--resume continues {args.output}, which has {flag} {stored}; drop {flag} or start afresh")
+    return model
+
+
+def cmd_train(args):
+    training.check_settings(args.epochs, args.lr, args.batch_size, args.optimizer, args.lr_schedule, args.reference)
+    if args.val_fraction is not None and not 0 < args.val_fraction < 1:
+        raise TlmError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
+    if args.resume:
+        model = _resumed_model(args)
+    else:
+        model = TinyLanguageModel(n=args.context_window or 2, embedding_dim=args.embedding_dim or 32,
+                                  transforms=args.tokenize or [], seed=args.seed)
+    words = read_tokens(args, model.config.transforms, _note)
+    val_words = None
+    if args.val_fraction:
+        cut = int(len(words) * (1 - args.val_fraction))
+        words, val_words = words[:cut], words[cut:]
+    progress = TrainProgress(sys.stdout, sys.stderr)
+    try:
+        report = model.train(words, epochs=args.epochs, lr=args.lr, resume=args.resume, val_words=val_words,
+                             callback=progress, batch_size=args.batch_size, optimizer=args.optimizer,
+                             schedule=args.lr_schedule, reference=args.reference)
+    except training.TrainingInterrupted as e:
+        progress.close()
+        if e.epochs_done:
+            persistence.save(model, args.output)
+            _note(f"Interrupted: saved the model after {e.epochs_done} complete epoch(s) to {args.output}")
+        else:
+            _note(f"Interrupted before the first epoch ended: nothing saved, {args.output} left as it was")
+        return EXIT_INTERRUPTED
+    finally:
+        progress.close()
+    if report.skipped_tokens:
+        shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
+        _note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
+              f"model's vocabulary: {shown}")
+    persistence.save(model, args.output)
+    print(f"Model saved to {args.output}")
+    return 0
+
+
+def cmd_generate(args):
+    model = persistence.load(args.model)
+    rng = np.random.default_rng(args.seed)
+    tokens = model.generate(args.length, prompt=args.prompt, temperature=args.temperature, top_k=args.top_k, rng=rng)
+    print(detokenize(tokens, model.config.transforms))
+    if args.interact:
+        from tlm.shell import interact
+
+        interact(model, args.model)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="tlm", description="TinyLM: train a tiny next-word language model from scratch with numpy.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a model on a text", epilog=_source_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Train on a file, a Gutenberg text, or (with neither) the built-in chuck.txt.")
+    add_source_arguments(p)
+    p.add_argument("--epochs", type=int, default=5, help="passes over the text (default: 5)")
+    p.add_argument("--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR})")
+    p.add_argument("--context-window", type=int, metavar="N", help="previous tokens used to predict the next (default: 2)")
+    p.add_argument("--embedding-dim", type=int, metavar="D", help="length of each word vector (default: 32)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same model (default: 0)")
+    p.add_argument("--output", default="model.json", help="model file to write (default: model.json)")
+    p.add_argument("--resume", action="store_true", help="continue training the model in --output")
+    p.add_argument("--val-fraction", type=float, metavar="F",
+                   help="hold out the last F of the text and report val_loss and perplexity each epoch")
+    p.add_argument("--batch-size", type=int, metavar="B",
+                   help=f"examples per update (default: auto, 1 for tiny texts up to {training.MAX_AUTO_BATCH})")
+    p.add_argument("--optimizer", choices=list(training.OPTIMIZERS), default=training.DEFAULT_OPTIMIZER,
+                   help=f"update rule (default: {training.DEFAULT_OPTIMIZER})")
+    p.add_argument("--lr-schedule", choices=training.SCHEDULES, default=training.DEFAULT_SCHEDULE,
+                   help=f"constant, or linear decay to zero over the run (default: {training.DEFAULT_SCHEDULE})")
+    p.add_argument("--reference", action="store_true",
+                   help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("generate", help="sample text from a model")
+    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    p.add_argument("--length", type=int, default=50, help="tokens to generate (default: 50)")
+    p.add_argument("--prompt", help='text to start from, e.g. "how much"')
+    p.add_argument("--temperature", type=float, default=1.0, help="<1 safer, >1 wilder (default: 1.0)")
+    p.add_argument("--top-k", type=int, metavar="K", help="sample only among the K most likely tokens")
+    p.add_argument("--seed", type=int, help="random seed for sampling (default: fresh each run)")
+    p.add_argument("--interact", action="store_true", help="then open a Python shell with `model` and `np`")
+    p.set_defaults(func=cmd_generate)
+    return parser
+
+
+def _note(line):
+    print(line, file=sys.stderr)
+
+
+def main(argv=None):
+    """Entry point of `tlm`; returns the exit code (callable from tests)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except TlmError as e:
+        _note(f"tlm: error: {e}")
+    except KeyError as e:
+        _note(f"tlm: error: {e.args[0]}")
+    except KeyboardInterrupt:
+        _note("tlm: interrupted")
+        return EXIT_INTERRUPTED
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
