@@ -280,4 +280,4 @@ def test_resume_with_conflicting_settings(trained, run):
 
 
 def test_unwritable_output(run, tmp_path):
-    assert_clean_error(*run(main, "train", "--output", tmp_path / "no" / "such" / "dir" / "m.json")[::2], "cannot write")
+    assert_clean_error(*run(main, "train", "--output", tmp_path / "no" / "such" / "dir" / "m.json")[::2], "does not exist")

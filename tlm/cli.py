@@ -6,6 +6,7 @@ Every subcommand is a small function taking the parsed arguments; errors the use
 
 import argparse
 import math
+import os
 import sys
 
 import numpy as np
@@ -93,6 +94,9 @@ def cmd_train(args):
     training.check_settings(args.epochs, args.lr, args.batch_size, args.optimizer, args.lr_schedule, args.reference)
     if args.val_fraction is not None and not 0 < args.val_fraction < 1:
         raise TlmError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):  # fail before training, not after
+        raise TlmError(f"cannot write {args.output}: folder {folder} does not exist")
     if args.resume:
         model = _resumed_model(args)
     else:
@@ -135,7 +139,12 @@ def cmd_generate(args):
     if args.interact:
         from tlm.shell import interact
 
-        interact(model, args.model)
+        v = model.vocab
+        interact({"model": model, "np": np},
+                 f"tlm shell on {args.model}\n"
+                 f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
+                 f"  np     numpy\n"
+                 f"Try: model.similarity('{v[0]}', '{v[-1]}'), model.most_similar('{v[0]}'), model.E.shape")
     return 0
 
 

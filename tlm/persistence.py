@@ -30,6 +30,10 @@ def atomic_write_text(path, text):
     except OSError as e:
         raise TlmError(f"cannot write {path}: {e.strerror}") from None
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -1,0 +1,1 @@
+"""wp ("word play"): explore pretrained word embeddings (GloVe, through gensim's KeyedVectors)."""

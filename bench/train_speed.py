@@ -1,0 +1,191 @@
+"""How fast does TinyLM train? The lab's per-example loop, the batched fast path and PyTorch-CPU,
+side by side in one run, on Emma (-t lower -t alpha, n=2, d=32, the last 10% held out).
+
+Prints: the floor (this machine's measured GEMM GFLOP/s and exp ns/element -> the least time an
+epoch can take), then for every engine seconds per epoch, words/s, held-out loss after each epoch,
+the time to reach the per-example loop's best held-out loss, and the ratios.
+
+    uv run python bench/train_speed.py            # about 5 minutes on 2 cores
+    uv run python bench/train_speed.py --quick    # 3 reference epochs instead of 10
+
+PyTorch comes from a virtual environment this script prepares in bench/.torch-venv
+(`pip install torch==2.13.0`); where that fails it says so and goes on without it.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clock import TrainingClock  # noqa: E402
+
+from tlm import batched, corpus, training  # noqa: E402
+from tlm.model import TinyLanguageModel  # noqa: E402
+from tlm.tokenizer import tokenize  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+TORCH_VENV = HERE / ".torch-venv"
+CHECKPOINTS_PER_EPOCH = 10
+
+
+def measure_floor(V, d, examples, batch=256):
+    """Seconds per epoch that full softmax cannot beat on this machine: 6dV flops and V exps per example."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2048, 2048), dtype=np.float32)
+    a @ a
+    t = time.perf_counter()
+    for _ in range(5):
+        a @ a
+    gflops = 5 * 2 * 2048**3 / (time.perf_counter() - t) / 1e9
+    x = rng.standard_normal((batch, V), dtype=np.float32)
+    y = np.empty_like(x)
+    np.exp(x, out=y)
+    t = time.perf_counter()
+    for _ in range(20):
+        np.exp(x, out=y)
+    exp_ns = (time.perf_counter() - t) / (20 * x.size) * 1e9
+    floor = examples * (6 * d * V / (gflops * 1e9) + V * exp_ns * 1e-9)
+    return gflops, exp_ns, floor
+
+
+def run_tlm(name, train_words, val_words, epochs, lr, **settings):
+    """Train a fresh model, with held-out checkpoints every 1/10 epoch; returns a result dict."""
+    model = TinyLanguageModel(seed=0)
+    model.build(train_words)
+    val_contexts, val_targets = training.make_examples(model.encode(val_words), model.n)
+    clock = TrainingClock()
+    epochs_seen = []
+    mark = {"next": 1 / CHECKPOINTS_PER_EPOCH}
+
+    def val_loss():
+        return batched.mean_loss(model.E, model.W, model.b, val_contexts, val_targets)
+
+    def on_event(event):
+        if isinstance(event, training.Progress) and event.done / event.total >= mark["next"] and event.done < event.total:
+            clock.checkpoint(val_loss)
+            mark["next"] += 1 / CHECKPOINTS_PER_EPOCH
+        elif isinstance(event, training.EpochEnd):
+            # The epoch's own seconds, minus the checkpoints taken inside it.
+            seconds = clock.elapsed() - (epochs_seen[-1]["end"] if epochs_seen else 0.0)
+            epochs_seen.append({"epoch": event.epoch, "seconds": seconds, "end": clock.elapsed(),
+                                "loss": event.loss, "val_loss": clock.checkpoint(val_loss)})
+            mark["next"] = 1 / CHECKPOINTS_PER_EPOCH
+            print(f"  {name:28} epoch {event.epoch:2}: {seconds:6.2f} s  val_loss={epochs_seen[-1]['val_loss']:.4f}",
+                  file=sys.stderr, flush=True)
+
+    report = model.train(train_words, epochs=epochs, lr=lr, resume=True, callback=on_event, **settings)
+    examples = len(training.make_examples(model.encode(train_words), model.n)[1])
+    return {"name": name, "epochs": epochs_seen, "clock": clock, "examples": examples,
+            "batch_size": report.batch_size, "lr": lr}
+
+
+def torch_python():
+    """The Python of a virtual environment with torch, made on first use; None if torch cannot be had."""
+    python = TORCH_VENV / "bin" / "python"
+    check = [str(python), "-c", "import torch"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print("  preparing bench/.torch-venv (pip install torch==2.13.0) ...", file=sys.stderr, flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(TORCH_VENV)], check=True, capture_output=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "torch==2.13.0", "numpy"], check=True,
+                       capture_output=True, timeout=1200)
+    except (subprocess.SubprocessError, OSError) as e:
+        print(f"  PyTorch unavailable ({type(e).__name__}); going on without it", file=sys.stderr)
+        return None
+    return python
+
+
+def run_torch(train_words, val_words, epochs, lr, batch_size):
+    python = torch_python()
+    if python is None:
+        return None
+    model = TinyLanguageModel()
+    model.build(train_words)
+    contexts, targets = training.make_examples(model.encode(train_words), model.n)
+    val_contexts, val_targets = training.make_examples(model.encode(val_words), model.n)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "examples.npz")
+        np.savez(path, contexts=contexts, targets=targets, val_contexts=val_contexts, val_targets=val_targets,
+                 V=len(model.vocab), d=model.config.embedding_dim)
+        proc = subprocess.run([str(python), str(HERE / "torch_train.py"), path, str(batch_size), str(lr), str(epochs),
+                               str(CHECKPOINTS_PER_EPOCH), "0"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  PyTorch run failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    clock = TrainingClock()
+    clock.points = [tuple(p) for p in rows[-1]["points"]]
+    for row in rows:
+        print(f"  {'pytorch-cpu':28} epoch {row['epoch']:2}: {row['seconds']:6.2f} s  val_loss={row['val_loss']:.4f}",
+              file=sys.stderr, flush=True)
+    return {"name": f"pytorch-cpu B={batch_size}", "epochs": rows, "clock": clock, "examples": len(targets),
+            "batch_size": batch_size, "lr": lr}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gutenberg", default="austen-emma.txt")
+    parser.add_argument("--ref-epochs", type=int, default=10)
+    parser.add_argument("--ref-lr", type=float, default=0.03,
+                        help="per-example loop's learning rate (0.03 was its best of 0.3/0.1/0.03 on Emma)")
+    parser.add_argument("--fast-epochs", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="3 reference epochs")
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.ref_epochs = 3
+
+    words = tokenize(corpus.read_gutenberg(args.gutenberg), ["lower", "alpha"])
+    cut = int(len(words) * 0.9)
+    train_words, val_words = words[:cut], words[cut:]
+    V = len(set(train_words))
+    gflops, exp_ns, floor = measure_floor(V, 32, cut - 2)
+    print(f"{args.gutenberg}: {len(train_words)} training tokens, {len(val_words)} held out, V={V}, d=32, n=2")
+    print(f"floor: GEMM {gflops:.0f} GFLOP/s, exp {exp_ns:.2f} ns/element -> {floor:.2f} s/epoch "
+          f"(6dV flops + V exps per example)\n", flush=True)
+
+    runs = [run_tlm(f"per-example loop lr={args.ref_lr}", train_words, val_words, args.ref_epochs, args.ref_lr,
+                    reference=True, schedule="constant")]
+    target = runs[0]["clock"].best()
+    fast = [(64, 0.1, "sgd"), (256, 0.2, "sgd"), (1024, 0.05, "sgd"), (256, 0.01, "adam")]
+    for B, lr, opt in fast:
+        runs.append(run_tlm(f"fast {opt} B={B} lr={lr}", train_words, val_words, args.fast_epochs, lr,
+                            batch_size=B, optimizer=opt))
+    default = run_tlm("fast, tlm defaults (10 ep)", train_words, val_words, 10, 0.1)
+    runs.append(default)
+    if not args.no_torch:
+        result = run_torch(train_words, val_words, args.fast_epochs, 0.2, 256)
+        if result:
+            runs.append(result)
+
+    ref_time = runs[0]["clock"].time_to(target)
+    print(f"target: the per-example loop's best held-out loss in {args.ref_epochs} epochs = {target:.4f} "
+          f"(reached after {ref_time:.1f} s of training)\n")
+    print(f"| engine | batch | s/epoch | words/s | x floor | held-out loss per epoch | time to {target:.4f} | speed-up |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
+    for run in runs:
+        per_epoch = float(np.median([e["seconds"] for e in run["epochs"]]))
+        losses = " ".join(f"{e['val_loss']:.3f}" for e in run["epochs"])
+        reached = run["clock"].time_to(target)
+        reached_s = f"{reached:.1f} s" if reached is not None else "not reached"
+        speedup = f"{ref_time / reached:.1f}x" if reached else "-"
+        print(f"| {run['name']} | {run['batch_size']} | {per_epoch:.2f} | {run['examples'] / per_epoch:,.0f} | "
+              f"{per_epoch / floor:.2f} | {losses} | {reached_s} | {speedup} |")
+    torch_run = next((r for r in runs if r["name"].startswith("pytorch")), None)
+    best_fast = runs[2]
+    if torch_run:
+        t_np, t_torch = best_fast["clock"].time_to(target), torch_run["clock"].time_to(target)
+        if t_np and t_torch:
+            print(f"\n{best_fast['name']} vs {torch_run['name']}: {t_torch / t_np:.2f}x less time to the target loss")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""`wp` through its entry point on gensim's tiny GloVe fixture (76 words x 50d), in every file
+format, plus the offline fallback and the error paths. Tests marked `glove` use the real 400k-word
+GloVe 6B 50d and can be deselected with -m 'not glove'."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+
+from tests.conftest import CHUCK
+from wp import benchmarks, queries, vectors
+from wp.cli import main
+
+FIXTURE = datapath("test_glove.txt")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WP_MODEL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def fixture_kv():
+    return KeyedVectors.load_word2vec_format(FIXTURE, no_header=True)
+
+
+def wp(run, *argv):
+    return run(main, "--model", FIXTURE, *argv)
+
+
+def test_similar_prints_word_and_cosine(run, fixture_kv):
+    code, out, err = wp(run, "similar", "he", "-n", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    expected = fixture_kv.most_similar("he", topn=3)
+    assert [line.split()[0] for line in lines] == [w for w, _ in expected]
+    assert [line.split()[1] for line in lines] == [f"{c:.4f}" for _, c in expected]
+
+
+def test_similar_of_several_words_uses_their_mean(run, fixture_kv):
+    code, out, _ = wp(run, "similar", "he", "she", "-n", "2", "--json")
+    assert code == 0
+    got = json.loads(out)
+    expected = fixture_kv.most_similar(positive=["he", "she"], topn=2)
+    assert [g["word"] for g in got] == [w for w, _ in expected]
+    assert not {"he", "she"} & {g["word"] for g in got}
+
+
+def test_model_option_after_the_subcommand_and_from_the_environment(run, monkeypatch):
+    assert run(main, "similarity", "he", "she", "--model", FIXTURE)[0] == 0
+    monkeypatch.setenv("WP_MODEL", FIXTURE)
+    code, out, _ = run(main, "similarity", "he", "she")
+    assert code == 0 and out.strip() == wp(run, "similarity", "he", "she")[1].strip()
+
+
+def test_similarity(run, fixture_kv):
+    code, out, _ = wp(run, "similarity", "he", "she")
+    assert out.strip() == f"{fixture_kv.similarity('he', 'she'):.4f}"
+    assert json.loads(wp(run, "similarity", "he", "she", "--json")[1])["cosine"] == pytest.approx(
+        float(fixture_kv.similarity("he", "she")), abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_excludes_input_words_and_says_so(run, fixture_kv, method):
+    code, out, err = wp(run, "analogy", "he", "his", "she", "-n", "3", "--method", method, "--json")
+    assert code == 0
+    answers = [a["word"] for a in json.loads(out)["answers"]]
+    how = fixture_kv.most_similar if method == "add" else fixture_kv.most_similar_cosmul
+    assert answers == [w for w, _ in how(positive=["his", "she"], negative=["he"], topn=3)]
+    assert not {"he", "his", "she"} & set(answers)
+    assert "excluded" in err
+
+
+def test_odd_one_out(run, fixture_kv):
+    words = ["he", "she", "his", "percent"]
+    code, out, _ = wp(run, "odd-one-out", *words)
+    assert code == 0 and out.strip() == fixture_kv.doesnt_match(words)
+
+
+def test_vector(run, fixture_kv):
+    code, out, _ = wp(run, "vector", "the")
+    np.testing.assert_allclose([float(x) for x in out.split()], fixture_kv["the"], atol=1e-6)
+    assert len(json.loads(wp(run, "vector", "the", "--json")[1])["vector"]) == 50
+
+
+def test_plot_writes_a_png(run, tmp_path):
+    path = tmp_path / "words.png"
+    code, out, err = wp(run, "plot", "he", "she", "his", "her", "people", "--output", path, "--analogy", "he", "his", "she")
+    assert code == 0, err
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_eval_on_the_fixture(run):
+    code, out, err = wp(run, "eval", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert {p["name"] for p in result["pairs"]} == {"WordSim353", "SimLex-999"}
+    assert result["analogies"]["skipped"] > 19000  # a 76-word model answers almost nothing
+
+
+def test_repl_reads_queries_until_eof(run, monkeypatch, fixture_kv):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("he ~ she\nhe - his + her\nnotaword\nshe\n"))
+    code, out, err = wp(run, "repl", "-n", "2")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"{fixture_kv.similarity('he', 'she'):.4f}"
+    assert lines[1].split()[0] == fixture_kv.most_similar(positive=["he", "her"], negative=["his"], topn=1)[0][0]
+    assert "'notaword' is not in the vocabulary" in err
+    assert len(lines) == 5  # 1 + 2 + (error on stderr) + 2
+
+
+def test_shell_with_piped_input(run, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("print(len(model), model.vector_size)\n"))
+    code, out, err = wp(run, "shell")
+    assert code == 0 and "76 50" in out.splitlines()
+
+
+@pytest.mark.parametrize("expression, parsed", [
+    ("king", ("similar", ["king"], [])),
+    ("king - man + woman", ("similar", ["king", "woman"], ["man"])),
+    ("cat ~ dog", ("similarity", "cat", "dog")),
+])
+def test_parse_expression(expression, parsed):
+    assert queries.parse_expression(expression) == parsed
+
+
+@pytest.mark.parametrize("bad", ["cat ~", "~ dog", "a b ~ c", "king queen", "- man"])
+def test_parse_expression_rejects(bad):
+    with pytest.raises(Exception, match="query|similarity|sign"):
+        queries.parse_expression(bad)
+
+
+# ---- file formats and the cache ----------------------------------------------------------------
+
+@pytest.fixture
+def model_files(tmp_path, fixture_kv, run):
+    from tlm.cli import main as tlm_main
+
+    files = {"glove": FIXTURE}
+    fixture_kv.save(str(tmp_path / "m.kv"))
+    files["kv"] = tmp_path / "m.kv"
+    fixture_kv.save_word2vec_format(str(tmp_path / "m.txt"))
+    files["word2vec"] = tmp_path / "m.txt"
+    fixture_kv.save_word2vec_format(str(tmp_path / "m.bin"), binary=True)
+    files["word2vec-binary"] = tmp_path / "m.bin"
+    assert run(tlm_main, "train", "--filepath", CHUCK, "--output", tmp_path / "chuck.json")[0] == 0
+    files["tlm"] = tmp_path / "chuck.json"
+    return files
+
+
+@pytest.mark.parametrize("fmt", vectors.FILE_FORMATS)
+def test_every_file_format(model_files, fmt, run, fixture_kv):
+    path = model_files[fmt]
+    assert vectors.detect_format(__import__("pathlib").Path(path)) == fmt
+    word = "wood" if fmt == "tlm" else "he"
+    code, out, err = run(main, "--model", path, "similar", word, "-n", "2")
+    assert code == 0, err
+    if fmt == "tlm":
+        from tlm import persistence
+
+        expected = persistence.load(path).most_similar("wood", topn=2)
+    else:
+        expected = fixture_kv.most_similar("he", topn=2)
+    assert [line.split()[0] for line in out.splitlines()] == [w for w, _ in expected]
+
+
+def test_first_use_converts_to_a_cache_then_loads_it_memory_mapped(tmp_path):
+    kv = vectors.load_file(FIXTURE)
+    entries = list((tmp_path / "cache").iterdir())
+    assert len(entries) == 1 and (entries[0] / "vectors.kv").exists()
+    again = vectors.load_file(FIXTURE)
+    assert isinstance(again.vectors, np.memmap)
+    np.testing.assert_array_equal(np.asarray(again.vectors), kv.vectors)
+
+
+def test_damaged_cache_entry_is_rebuilt(tmp_path):
+    vectors.load_file(FIXTURE)
+    entry = next((tmp_path / "cache").iterdir())
+    (entry / "vectors.kv").write_bytes(b"garbage")
+    assert len(vectors.load_file(FIXTURE)) == 76
+
+
+# ---- errors: one line, non-zero exit -----------------------------------------------------------
+
+def assert_clean_error(code, err, *needles):
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wp: error: "), err
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_unknown_word_suggests_close_spellings(run):
+    assert_clean_error(*wp(run, "similar", "thee")[::2], "'thee'", "the")
+
+
+def test_unknown_word_in_every_query(run):
+    for argv in (["similarity", "he", "zzz"], ["analogy", "he", "zzz", "she"], ["odd-one-out", "he", "she", "zzz"],
+                 ["vector", "zzz"], ["plot", "he", "zzz"]):
+        assert_clean_error(*wp(run, *argv)[::2], "'zzz'")
+
+
+def test_unknown_model_name_lists_known_ones(run):
+    assert_clean_error(*run(main, "--model", "glove-wiki-gigaword-999", "similar", "he")[::2],
+                       "unknown model", "glove-wiki-gigaword-100")
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01\x02garbage", b"he 0.1 0.2\nshe 0.3\n"])
+def test_unreadable_model_file(run, tmp_path, content):
+    (tmp_path / "bad.txt").write_bytes(content)
+    assert_clean_error(*run(main, "--model", tmp_path / "bad.txt", "similar", "he")[::2], "cannot read")
+
+
+def test_foreign_json_model(run, tmp_path):
+    (tmp_path / "x.json").write_text('{"a": 1}')
+    assert_clean_error(*run(main, "--model", tmp_path / "x.json", "similar", "he")[::2], "not a tlm model file")
+
+
+def test_missing_model_file(run, tmp_path):
+    assert_clean_error(*run(main, "--model", tmp_path / "none.txt", "similar", "he")[::2], "not found")
+
+
+def test_odd_one_out_needs_three_words(run):
+    assert_clean_error(*wp(run, "odd-one-out", "he", "she")[::2], "at least 3")
+
+
+def test_bad_count(run):
+    assert_clean_error(*wp(run, "similar", "he", "-n", "0")[::2], "-n")
+
+
+def test_unwritable_plot(run, tmp_path):
+    assert_clean_error(*wp(run, "plot", "he", "she", "--output", tmp_path / "no" / "x.png")[::2], "cannot write")
+
+
+def test_stdout_closed_early_is_not_an_error(tmp_path):
+    wp_bin = os.path.join(os.path.dirname(sys.executable), "wp")
+    env = {**os.environ, "WP_CACHE_DIR": str(tmp_path / "c")}
+    result = subprocess.run(f"'{wp_bin}' --model '{FIXTURE}' similar he -n 50 | head -1", shell=True,
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert len(result.stdout.splitlines()) == 1 and result.stderr == ""
+
+
+# ---- benchmarks against gensim's own evaluation ------------------------------------------------
+
+def test_pair_benchmark_matches_gensim(fixture_kv):
+    for name, file in benchmarks.PAIR_SETS.items():
+        ours = benchmarks.word_pairs(fixture_kv, name)
+        if ours.covered < 2:
+            continue
+        _, spearman, oov = fixture_kv.evaluate_word_pairs(datapath(file))
+        assert ours.spearman == pytest.approx(spearman.statistic, abs=1e-6)
+        assert 100 * ours.oov_share == pytest.approx(oov)
+
+
+@pytest.fixture(scope="session")
+def glove():
+    """The real offline GloVe 6B 50d, converted once per test session."""
+    import tempfile
+
+    old = os.environ.get("WP_CACHE_DIR")
+    os.environ["WP_CACHE_DIR"] = tempfile.mkdtemp(prefix="wp-glove-")
+    try:
+        yield vectors.load_named(vectors.OFFLINE_MODEL)
+    finally:
+        os.environ.pop("WP_CACHE_DIR") if old is None else os.environ.__setitem__("WP_CACHE_DIR", old)
+
+
+@pytest.mark.glove
+def test_glove_known_answers(glove):
+    assert len(glove) == 400_000 and glove.vector_size == 50
+    assert queries.analogy(glove, "man", "king", "woman", n=1)[0][0] == "queen"
+    assert queries.similarity(glove, "cat", "dog") > queries.similarity(glove, "cat", "democracy")
+    assert queries.odd_one_out(glove, ["breakfast", "lunch", "dinner", "car"]) == "car"
+    assert glove.index_to_key[:3] == ["the", ",", "."]
+    np.testing.assert_allclose(glove["the"][:3], [0.418, 0.24968, -0.41242], rtol=1e-6)
+
+
+@pytest.mark.glove
+def test_glove_analogy_benchmark_matches_gensim(glove):
+    ours = benchmarks.analogies(glove, restrict=3000)
+    score, sections = glove.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=3000)
+    assert ours.accuracy == pytest.approx(score)
+    total = sections[-1]
+    assert ours.correct == len(total["correct"]) and ours.answered == len(total["correct"]) + len(total["incorrect"])
+
+
+@pytest.mark.glove
+def test_default_model_falls_back_offline_with_a_note(run, monkeypatch, tmp_path, glove):
+    """No gensim-data cache and no network: the default becomes the installed GloVe 50d."""
+    import gensim.downloader
+
+    def no_network(*args, **kwargs):
+        raise OSError("network is unreachable (simulated)")
+
+    monkeypatch.setattr(gensim.downloader, "BASE_DIR", str(tmp_path / "gensim-data"))
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(vectors, "load_named", lambda name, real=vectors.load_named:
+                        glove if name == vectors.OFFLINE_MODEL else real(name))
+    code, out, err = run(main, "similar", "king", "-n", "1")
+    assert code == 0
+    assert out.split()[0] == "prince"
+    assert err.strip() == ("wp: glove-wiki-gigaword-100 is not available offline; using glove-wiki-gigaword-50 "
+                           "(GloVe 6B 50d, installed with tinylm)")

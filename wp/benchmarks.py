@@ -1,0 +1,149 @@
+"""Standard intrinsic benchmarks for word vectors, on the test files that gensim ships:
+WordSim353 and SimLex-999 (Spearman correlation with human similarity ratings) and the Google
+analogy set (accuracy of 3CosAdd, per section and in total).
+
+Same rules as gensim's `evaluate_word_pairs` / `evaluate_word_analogies` (case-insensitive,
+questions with words outside the top `restrict` words skipped and counted), but the analogies run
+as batched matrix products with a progress callback. Used by `wp eval` and `tlm eval`.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PAIR_SETS = {"WordSim353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
+ANALOGY_FILE = "questions-words.txt"
+ANALOGY_CHUNK = 256  # questions per matrix product: bounds memory at chunk x restrict floats
+
+
+def datapath(name):
+    from gensim.test.utils import datapath as gensim_datapath
+
+    return gensim_datapath(name)
+
+
+def _lower_vocab(kv, restrict):
+    """lower-cased word -> row, among the top `restrict` words; the most frequent spelling wins."""
+    keys = kv.index_to_key[:restrict] if restrict else kv.index_to_key
+    return {w.lower(): i for i, w in reversed(list(enumerate(keys)))}
+
+
+def _unit_rows(kv, restrict=None):
+    vectors = np.asarray(kv.vectors[:restrict] if restrict else kv.vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def read_pairs(path):
+    """(word, word, human score) triples of a tab-separated file; '#' lines are comments."""
+    pairs = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if line.startswith("#") or len(parts) != 3:
+                continue
+            pairs.append((parts[0].lower(), parts[1].lower(), float(parts[2])))
+    return pairs
+
+
+@dataclass
+class PairResult:
+    name: str
+    spearman: float  # NaN when fewer than 2 pairs are covered
+    covered: int
+    total: int
+
+    @property
+    def oov_share(self):
+        return 1 - self.covered / self.total
+
+
+def word_pairs(kv, name, restrict=None, only=None):
+    """Spearman correlation between the model's cosines and human ratings on one pair set.
+
+    `only`, a set of (a, b) pairs, limits the evaluation to those (to compare models on common pairs).
+    """
+    from scipy.stats import spearmanr
+
+    pairs = read_pairs(datapath(PAIR_SETS[name]))
+    vocab = _lower_vocab(kv, restrict)
+    unit = _unit_rows(kv)
+    gold, model = [], []
+    for a, b, score in pairs:
+        if a in vocab and b in vocab and (only is None or (a, b) in only):
+            gold.append(score)
+            model.append(float(unit[vocab[a]] @ unit[vocab[b]]))
+    rho = float(spearmanr(gold, model).statistic) if len(gold) > 1 else float("nan")
+    return PairResult(name, rho, len(gold), len(pairs))
+
+
+def covered_pairs(kv, name, restrict=None):
+    """The (a, b) pairs of a pair set that this model has both words of."""
+    vocab = _lower_vocab(kv, restrict)
+    return {(a, b) for a, b, _ in read_pairs(datapath(PAIR_SETS[name])) if a in vocab and b in vocab}
+
+
+def read_analogies(path):
+    """[(section, [(a, b, c, expected), ...])] from a questions-words file, lower-cased."""
+    sections = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(":"):
+                sections.append((line[1:].strip(), []))
+            elif len(line.split()) == 4 and sections:
+                sections[-1][1].append(tuple(w.lower() for w in line.split()))
+    return sections
+
+
+@dataclass
+class AnalogyResult:
+    sections: list = field(default_factory=list)  # (name, correct, answered)
+    skipped: int = 0  # questions with a word outside the vocabulary
+
+    @property
+    def correct(self):
+        return sum(c for _, c, _ in self.sections)
+
+    @property
+    def answered(self):
+        return sum(n for _, _, n in self.sections)
+
+    @property
+    def accuracy(self):
+        return self.correct / self.answered if self.answered else float("nan")
+
+    @property
+    def oov_share(self):
+        total = self.answered + self.skipped
+        return self.skipped / total if total else float("nan")
+
+
+def analogies(kv, restrict=None, progress=None):
+    """Accuracy on the Google analogies: for 'a : b :: c : ?' the answer is the word (a, b, c
+    excluded) whose unit vector has the largest dot product with unit(b) - unit(a) + unit(c).
+
+    `progress(done, total)` is called after each chunk of questions.
+    """
+    vocab = _lower_vocab(kv, restrict)
+    unit = _unit_rows(kv, restrict or len(kv))
+    sections = read_analogies(datapath(ANALOGY_FILE))
+    total = sum(len(qs) for _, qs in sections)
+    result, done = AnalogyResult(), 0
+    for name, questions in sections:
+        known = np.array([[vocab[w] for w in q] for q in questions if all(w in vocab for w in q)],
+                         dtype=np.int64).reshape(-1, 4)
+        result.skipped += len(questions) - len(known)
+        correct = 0
+        for start in range(0, len(known), ANALOGY_CHUNK):
+            q = known[start:start + ANALOGY_CHUNK]  # (C, 4) rows of a, b, c, expected
+            scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T  # (C, restrict)
+            scores[np.arange(len(q))[:, None], q[:, :3]] = -np.inf  # the question's own words never answer
+            correct += int((scores.argmax(axis=1) == q[:, 3]).sum())
+            if progress:
+                progress(done + start + len(q), total)
+        done += len(questions)
+        if progress:
+            progress(done, total)
+        if len(known):
+            result.sections.append((name, correct, len(known)))
+    return result
