@@ -5,6 +5,7 @@ Every subcommand is a small function taking the parsed arguments; errors the use
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -12,9 +13,12 @@ import sys
 import numpy as np
 
 from tlm import corpus, persistence, training
+from tlm.counts import DEFAULT_ADD_K, CountModel
 from tlm.errors import TlmError
+from tlm.evaluation import held_out
 from tlm.model import DEFAULT_LR, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
+from wp.errors import WpError
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -97,6 +101,8 @@ def cmd_train(args):
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):  # fail before training, not after
         raise TlmError(f"cannot write {args.output}: folder {folder} does not exist")
+    if args.kind == "counts":
+        return _train_counts(args)
     if args.resume:
         model = _resumed_model(args)
     else:
@@ -128,6 +134,149 @@ def cmd_train(args):
               f"model's vocabulary: {shown}")
     persistence.save(model, args.output)
     print(f"Model saved to {args.output}")
+    return 0
+
+
+def _split_val(words, fraction):
+    cut = int(len(words) * (1 - fraction)) if fraction else len(words)
+    return words[:cut], words[cut:] or None
+
+
+def _train_counts(args):
+    if args.resume:
+        raise TlmError("--resume is for embedding models; a count model is counted in one pass")
+    model = CountModel(n=args.context_window or 2, add_k=args.add_k, transforms=args.tokenize or [])
+    words, val_words = _split_val(read_tokens(args, model.config.transforms, _note), args.val_fraction)
+    model.train(words)
+    line = (f"Counted {len(words)} tokens: {len(model.vocab)} words, "
+            f"{sum(map(len, model.tables[1:]))} distinct contexts of 1 to {model.n} tokens")
+    if val_words:
+        result = held_out(model, val_words)
+        model.history["val_loss"].append(result.loss)
+        line += f"  val_loss={result.loss:.4f}  ppl={result.perplexity:.2f}"
+    print(line)
+    persistence.save(model, args.output)
+    print(f"Model saved to {args.output}")
+    return 0
+
+
+def _vectors(args):
+    model = persistence.load(args.model)
+    if model.kind != "embedding":
+        raise TlmError(f"{args.model} is a {model.kind} model: it has no learned word vectors (train with --kind embedding)")
+    return model, model.keyed_vectors(output=args.output_vectors)
+
+
+def cmd_similar(args):
+    from wp import queries
+    from wp.cli import print_ranked
+
+    _, kv = _vectors(args)
+    print_ranked(queries.similar(kv, args.words, n=args.n), args.json)
+    return 0
+
+
+def cmd_similarity(args):
+    from wp import queries
+
+    _, kv = _vectors(args)
+    cos = queries.similarity(kv, args.a, args.b)
+    print(json.dumps({"a": args.a, "b": args.b, "cosine": round(cos, 6)}) if args.json else f"{cos:.4f}")
+    return 0
+
+
+def cmd_predict(args):
+    from wp.cli import print_ranked
+
+    model = persistence.load(args.model)
+    tokens = tokenize(args.context, model.config.transforms)
+    probs = model.predict(tokens)
+    top = np.argsort(-probs, kind="stable")[:args.k]
+    print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json)
+    return 0
+
+
+def cmd_eval(args):
+    from wp import benchmarks
+    from wp.cli import print_evaluation, progress_bar
+
+    model = persistence.load(args.model)
+    result = {}
+    if args.filepath or args.gutenberg:
+        words = read_tokens(args, args.tokenize or model.config.transforms, _note)
+        if args.val_fraction:
+            words = _split_val(words, args.val_fraction)[1] or []
+        heldout = held_out(model, words)
+        result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
+                              "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
+                              "unknown_words": len(heldout.unknown_words)}
+    kv = model.keyed_vectors()
+    update, close = progress_bar("analogies")
+    try:
+        result.update(benchmarks.run_all(kv, analogy_progress=update))
+    finally:
+        close()
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    if "held_out" in result:
+        h = result["held_out"]
+        print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {h['perplexity']:.2f}  "
+              f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
+              f"{h['unknown_words']} distinct words)")
+    print_evaluation(result, f"the model's {len(model.vocab)} words")
+    return 0
+
+
+def cmd_export(args):
+    model, kv = _vectors(args)
+    if args.format == "word2vec":
+        lines = [f"{len(kv)} {kv.vector_size}"] + [
+            f"{w} " + " ".join(repr(float(x)) for x in kv[w]) for w in kv.index_to_key]
+        persistence.atomic_write_text(args.output, "\n".join(lines) + "\n")
+        print(args.output)
+    else:
+        stem = args.output[:-4] if args.output.endswith(".tsv") else args.output
+        vectors_path, metadata_path = f"{stem}.tsv", f"{stem}.metadata.tsv"
+        persistence.atomic_write_text(vectors_path, "".join(
+            "\t".join(repr(float(x)) for x in kv[w]) + "\n" for w in kv.index_to_key))
+        persistence.atomic_write_text(metadata_path, "".join(f"{w}\n" for w in kv.index_to_key))
+        print(vectors_path)
+        print(metadata_path)
+    return 0
+
+
+def cmd_plot(args):
+    models = [persistence.load(m) for m in args.model]
+    try:
+        if args.loss:
+            from tlm.plots import loss_curves
+
+            for path, model in zip(args.model, models):
+                if not model.history["loss"]:
+                    raise TlmError(f"{path} has no training curve (a {model.kind} model is counted, not trained)")
+            loss_curves({m: model.history for m, model in zip(args.model, models)}, args.output)
+        else:
+            from wp.plots import word_map
+
+            if len(models) > 1:
+                raise TlmError("a word map shows one model; give several --model only with --loss")
+            model = models[0]
+            if model.kind != "embedding":
+                raise TlmError(f"{args.model[0]} is a {model.kind} model: it has no learned word vectors to map")
+            if args.words:
+                words = list(dict.fromkeys(args.words))
+                for w in words:
+                    model.index(w)
+            else:
+                words = [model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
+            if len(words) < 2:
+                raise TlmError("a word map needs at least 2 words")
+            word_map(words, np.stack([model.vector(w) for w in words]), args.output,
+                     title=f"{args.model[0]}: {len(words)} words (PCA of E)")
+    except (OSError, ValueError) as e:
+        raise TlmError(f"cannot write {args.output}: {e}") from None
+    print(args.output)
     return 0
 
 
@@ -173,6 +322,10 @@ def build_parser():
                    help=f"constant, or linear decay to zero over the run (default: {training.DEFAULT_SCHEDULE})")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
+    p.add_argument("--kind", choices=["embedding", "counts"], default="embedding",
+                   help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
+    p.add_argument("--add-k", type=float, default=DEFAULT_ADD_K, metavar="K",
+                   help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("generate", help="sample text from a model")
@@ -184,7 +337,61 @@ def build_parser():
     p.add_argument("--seed", type=int, help="random seed for sampling (default: fresh each run)")
     p.add_argument("--interact", action="store_true", help="then open a Python shell with `model` and `np`")
     p.set_defaults(func=cmd_generate)
+
+    def vector_command(name, func, help):
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+        p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+        return p
+
+    p = vector_command("similar", cmd_similar, "nearest neighbours among the learned word vectors")
+    p.add_argument("words", nargs="+", metavar="WORD")
+    p.add_argument("-n", type=_positive, default=10, help="how many (default: 10)")
+    p = vector_command("similarity", cmd_similarity, "cosine similarity of two learned word vectors")
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+
+    p = sub.add_parser("predict", help="the most likely next tokens after a context")
+    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    p.add_argument("context", metavar="CONTEXT", help='e.g. "how much"')
+    p.add_argument("-k", type=_positive, default=10, help="how many (default: 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("eval", help="held-out perplexity on a text, word-similarity and analogy benchmarks",
+                       epilog=_source_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    add_source_arguments(p)
+    p.add_argument("--val-fraction", type=float, metavar="F",
+                   help="evaluate on the last F of the text only (what train --val-fraction F held out)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("export", help="write the word vectors for other tools")
+    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    p.add_argument("--format", choices=["word2vec", "tsv"], required=True,
+                   help="word2vec text (gensim, wp --model) or the Embedding Projector's vectors + metadata TSVs")
+    p.add_argument("--output", required=True, help="file to write (tsv: F.tsv and F.metadata.tsv)")
+    p.add_argument("--output-vectors", action="store_true", help="export the columns of W instead of the rows of E")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("plot", help="2-D map of word vectors, or the loss curves (--loss)")
+    p.add_argument("--model", action="append", help="model file (default: model.json; repeat with --loss)")
+    p.add_argument("--words", nargs="+", metavar="WORD", help="the words to map (default: the most frequent)")
+    p.add_argument("--top", type=_positive, default=60, help="how many frequent words to map (default: 60)")
+    p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
+    p.add_argument("--output", default="map.png", help="image file: .png, .svg or .pdf (default: map.png)")
+    p.set_defaults(func=cmd_plot)
     return parser
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _note(line):
@@ -194,9 +401,11 @@ def _note(line):
 def main(argv=None):
     """Entry point of `tlm`; returns the exit code (callable from tests)."""
     args = build_parser().parse_args(argv)
+    if args.command == "plot" and not args.model:
+        args.model = ["model.json"]
     try:
         return args.func(args)
-    except TlmError as e:
+    except (TlmError, WpError) as e:
         _note(f"tlm: error: {e}")
     except KeyError as e:
         _note(f"tlm: error: {e.args[0]}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tlm import generation, training
+from tlm import batched, generation, training
 from tlm.functional import softmax
 
 # Chosen by measurement (README, "Choosing the learning rate"): fastest falling held-out loss on
@@ -75,6 +75,7 @@ class TinyLanguageModel:
         self.vocab = []
         self.word_to_idx = {}
         self.E = self.W = self.b = None
+        self.word_counts = None  # (V,) training occurrences of each word, for "most frequent" views
         self.history = {"loss": [], "val_loss": []}
 
     @property
@@ -124,6 +125,7 @@ class TinyLanguageModel:
         self.E = (INIT_SCALE * rng.standard_normal((V, d))).astype(np.float32)  # (V, d)
         self.W = (INIT_SCALE * rng.standard_normal((d, V))).astype(np.float32)  # (d, V)
         self.b = np.zeros(V, dtype=np.float32)  # (V,)
+        self.word_counts = np.zeros(V, dtype=np.int64)
         self.history = {"loss": [], "val_loss": []}
         self.config.epochs_trained = 0
 
@@ -152,6 +154,8 @@ class TinyLanguageModel:
         """
         if not resume or self.E is None:
             self.build(words)
+        ids = self.encode(words)
+        self.word_counts += np.bincount(ids[ids >= 0], minlength=len(self.vocab))
         report = training.fit(self, words, epochs, lr, batch_size=batch_size, optimizer=optimizer,
                               schedule=schedule, val_words=val_words, callback=callback, reference=reference)
         self.config.lr, self.config.optimizer, self.config.schedule = lr, optimizer, schedule
@@ -183,6 +187,14 @@ class TinyLanguageModel:
     def generate(self, length=50, prompt=None, temperature=1.0, top_k=None, rng=None):
         """Sample `length` tokens after the prompt; returns the tokens, prompt included."""
         return generation.generate(self, length, prompt=prompt, temperature=temperature, top_k=top_k, rng=rng)
+
+    def mean_loss(self, contexts, targets):
+        """Mean cross-entropy (nats per token) over (M, n) contexts and (M,) targets."""
+        return batched.mean_loss(self.E, self.W, self.b, contexts, targets)
+
+    def frequencies(self):
+        """Training counts of each vocabulary word: (V,)."""
+        return self.word_counts
 
     def vector(self, word):
         """The learned embedding of `word` (a row of E): (d,)."""

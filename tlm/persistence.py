@@ -91,9 +91,16 @@ def _vocab(doc):
     return list(vocab)
 
 
+def _counts(values, V):
+    counts = np.asarray(values, dtype=np.int64)
+    if counts.shape != (V,) or (counts < 0).any():
+        raise ValueError(f"word_counts must be {V} non-negative integers")
+    return counts
+
+
 def _embedding_to_dict(model):
-    return {"config": vars(model.config), "vocab": model.vocab, "E": model.E.tolist(), "W": model.W.tolist(),
-            "b": model.b.tolist(), "history": model.history}
+    return {"config": vars(model.config), "vocab": model.vocab, "word_counts": model.word_counts.tolist(),
+            "E": model.E.tolist(), "W": model.W.tolist(), "b": model.b.tolist(), "history": model.history}
 
 
 def _embedding_from_dict(doc):
@@ -108,9 +115,41 @@ def _embedding_from_dict(doc):
     model.E = _array(doc, "E", (V, d))
     model.W = _array(doc, "W", (d, V))
     model.b = _array(doc, "b", (V,))
+    model.word_counts = _counts(doc["word_counts"], V)
+    model.history = {"loss": list(doc["history"]["loss"]), "val_loss": list(doc["history"]["val_loss"])}
+    return model
+
+
+def _counts_to_dict(model):
+    # One row [context ids..., next id, count] per n-gram, in a list per context length j = 0..n.
+    ngrams = [[[*context, nxt, c] for context, followers in table.items() for nxt, c in followers.items()]
+              for table in model.tables]
+    return {"config": vars(model.config), "vocab": model.vocab, "ngrams": ngrams, "history": model.history}
+
+
+def _counts_from_dict(doc):
+    from collections import Counter, defaultdict
+
+    from tlm.counts import CountConfig, CountModel
+
+    config = CountConfig(**doc["config"])
+    model = CountModel(config.n, config.add_k, config.transforms)
+    model.vocab = _vocab(doc)
+    model.word_to_idx = {w: i for i, w in enumerate(model.vocab)}
+    if len(doc["ngrams"]) != config.n + 1:
+        raise ValueError(f"ngrams must hold {config.n + 1} tables")
+    model.tables = []
+    for j, rows in enumerate(doc["ngrams"]):
+        table = defaultdict(Counter)
+        for row in rows:
+            if len(row) != j + 2 or not all(isinstance(x, int) and 0 <= x < len(model.vocab) for x in row[:-1]) \
+                    or not (isinstance(row[-1], int) and row[-1] > 0):
+                raise ValueError(f"bad n-gram row {row!r} in table {j}")
+            table[tuple(row[:j])][row[j]] = row[-1]
+        model.tables.append(table)
     model.history = {"loss": list(doc["history"]["loss"]), "val_loss": list(doc["history"]["val_loss"])}
     return model
 
 
 # kind -> (to dict, from dict)
-KINDS = {"embedding": (_embedding_to_dict, _embedding_from_dict)}
+KINDS = {"embedding": (_embedding_to_dict, _embedding_from_dict), "counts": (_counts_to_dict, _counts_from_dict)}

@@ -147,3 +147,19 @@ def analogies(kv, restrict=None, progress=None):
         if len(known):
             result.sections.append((name, correct, len(known)))
     return result
+
+
+def run_all(kv, restrict=None, analogy_progress=None, only_pairs=None):
+    """All three benchmarks as a JSON-ready dict (`wp eval`, `tlm eval`, the comparison bench).
+
+    `only_pairs`, a dict pair-set name -> set of (a, b), limits the pair sets (see `word_pairs`).
+    """
+    pairs = [word_pairs(kv, name, restrict=restrict, only=(only_pairs or {}).get(name)) for name in PAIR_SETS]
+    result = analogies(kv, restrict=restrict, progress=analogy_progress)
+    return {
+        "pairs": [{"name": p.name, "spearman": p.spearman, "covered": p.covered, "total": p.total,
+                   "oov_share": p.oov_share} for p in pairs],
+        "analogies": {"accuracy": result.accuracy, "correct": result.correct, "answered": result.answered,
+                      "skipped": result.skipped, "oov_share": result.oov_share,
+                      "sections": [{"name": n, "correct": c, "answered": a} for n, c, a in result.sections]},
+    }

@@ -6,6 +6,7 @@ bars (on a terminal only) and errors go to stderr. Every error is one line and a
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -28,7 +29,8 @@ def _load(args):
     return loaded
 
 
-def _print_ranked(pairs, as_json):
+def print_ranked(pairs, as_json):
+    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON."""
     if as_json:
         print(json.dumps([{"word": w, "cosine": round(float(c), 6)} for w, c in pairs]))
         return
@@ -38,7 +40,7 @@ def _print_ranked(pairs, as_json):
 
 
 def cmd_similar(args, kv):
-    _print_ranked(queries.similar(kv, args.words, n=args.n, restrict=args.restrict), args.json)
+    print_ranked(queries.similar(kv, args.words, n=args.n, restrict=args.restrict), args.json)
 
 
 def cmd_similarity(args, kv):
@@ -53,7 +55,7 @@ def cmd_analogy(args, kv):
         print(json.dumps({"a": args.a, "b": args.b, "c": args.c, "method": args.method,
                           "answers": [{"word": w, "score": round(float(s), 6)} for w, s in answers]}))
     else:
-        _print_ranked(answers, False)
+        print_ranked(answers, False)
 
 
 def cmd_odd_one_out(args, kv):
@@ -91,7 +93,7 @@ def cmd_plot(args, kv):
     print(args.output)
 
 
-def _progress_bar(total_desc):
+def progress_bar(total_desc):
     """A progress callback drawing a tqdm bar on stderr when it is a terminal; else None."""
     if not sys.stderr.isatty():
         return None, lambda: None
@@ -106,33 +108,25 @@ def _progress_bar(total_desc):
     return update, bar.close
 
 
-def evaluate(kv, restrict, analogy_progress=None):
-    """All three benchmarks as a JSON-ready dict (also used by `tlm eval`)."""
-    pairs = [benchmarks.word_pairs(kv, name, restrict=restrict) for name in benchmarks.PAIR_SETS]
-    analogies = benchmarks.analogies(kv, restrict=restrict, progress=analogy_progress)
-    return {
-        "pairs": [{"name": p.name, "spearman": p.spearman, "covered": p.covered, "total": p.total,
-                   "oov_share": p.oov_share} for p in pairs],
-        "analogies": {"accuracy": analogies.accuracy, "correct": analogies.correct, "answered": analogies.answered,
-                      "skipped": analogies.skipped, "oov_share": analogies.oov_share,
-                      "sections": [{"name": n, "correct": c, "answered": a} for n, c, a in analogies.sections]},
-    }
+def _score(x):
+    return "n/a" if math.isnan(x) else f"{x:.4f}"
 
 
 def print_evaluation(result, restrict_text):
+    """The result of `benchmarks.run_all` as a table."""
     for p in result["pairs"]:
-        print(f"{p['name']:<11} Spearman {p['spearman']:.4f}  ({p['covered']}/{p['total']} pairs, OOV {p['oov_share']:.1%})")
+        print(f"{p['name']:<11} Spearman {_score(p['spearman'])}  ({p['covered']}/{p['total']} pairs, OOV {p['oov_share']:.1%})")
     a = result["analogies"]
-    print(f"Google analogies ({restrict_text}): accuracy {a['accuracy']:.4f}  ({a['correct']}/{a['answered']} answered, "
+    print(f"Google analogies ({restrict_text}): accuracy {_score(a['accuracy'])}  ({a['correct']}/{a['answered']} answered, "
           f"{a['skipped']} skipped for OOV words = {a['oov_share']:.1%})")
     for s in a["sections"]:
         print(f"  {s['name']:<28} {s['correct'] / s['answered']:.4f}  ({s['correct']}/{s['answered']})")
 
 
 def cmd_eval(args, kv):
-    update, close = _progress_bar("analogies")
+    update, close = progress_bar("analogies")
     try:
-        result = evaluate(kv, args.restrict, update)
+        result = benchmarks.run_all(kv, args.restrict, update)
     finally:
         close()
     if args.json:
@@ -172,7 +166,7 @@ def cmd_repl(args, kv):
         if kind == "similarity":
             print(f"{result:.4f}")
         else:
-            _print_ranked(result, False)
+            print_ranked(result, False)
         sys.stdout.flush()
 
 
