@@ -54,3 +54,12 @@ def run(capsys):
         return code, out, err
 
     return _run
+
+
+def assert_clean_error(code, err, prefix, *needles):
+    """A non-zero exit and exactly one stderr line, `<prefix>: error: ...`, containing each needle."""
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{prefix}: error: "), err
+    for needle in needles:
+        assert needle in lines[0]

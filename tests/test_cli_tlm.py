@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import assert_clean_error as shared_assert_clean_error
 from tests.conftest import CHUCK, ROOT, needs_gutenberg
 from tlm import persistence
 from tlm.cli import main
@@ -169,11 +170,7 @@ def test_gutenberg_text(tmp_path, run):
 # ---- bad input: one line on stderr, non-zero exit, no traceback ---------------------------------
 
 def assert_clean_error(code, err, *needles):
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("tlm: error: "), err
-    for needle in needles:
-        assert needle in lines[0]
+    shared_assert_clean_error(code, err, "tlm", *needles)
 
 
 def test_missing_file(run, tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
+from tests.conftest import assert_clean_error as shared_assert_clean_error
 from tests.conftest import CHUCK
 from tlm import persistence
 from tlm.cli import main
@@ -174,11 +175,7 @@ def test_most_frequent_words_come_from_training_counts(pets):
 # ---- errors ------------------------------------------------------------------------------------
 
 def assert_clean_error(code, err, *needles):
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("tlm: error: "), err
-    for needle in needles:
-        assert needle in lines[0]
+    shared_assert_clean_error(code, err, "tlm", *needles)
 
 
 @pytest.mark.parametrize("argv", [["similar", "kat"], ["similarity", "cat", "kat"], ["predict", "kat"],

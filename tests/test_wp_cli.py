@@ -13,6 +13,7 @@ import pytest
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
+from tests.conftest import assert_clean_error as shared_assert_clean_error
 from tests.conftest import CHUCK
 from wp import benchmarks, queries, vectors
 from wp.cli import main
@@ -190,11 +191,7 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path):
 # ---- errors: one line, non-zero exit -----------------------------------------------------------
 
 def assert_clean_error(code, err, *needles):
-    assert code != 0
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("wp: error: "), err
-    for needle in needles:
-        assert needle in lines[0]
+    shared_assert_clean_error(code, err, "wp", *needles)
 
 
 def test_unknown_word_suggests_close_spellings(run):

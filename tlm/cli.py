@@ -67,7 +67,7 @@ class TrainProgress:
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=event.total, file=self.bar_stream, unit=" ex", unit_scale=True,
+                self.bar = tqdm(total=event.total, file=self.bar_stream, unit=" words", unit_scale=True,
                                 leave=False, desc=f"Epoch {event.epoch}/{event.epochs}")
             self.bar.update(event.done - self.bar.n)
             self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
@@ -289,11 +289,13 @@ def cmd_generate(args):
         from tlm.shell import interact
 
         v = model.vocab
+        hint = (f"model.similarity('{v[0]}', '{v[-1]}'), model.most_similar('{v[0]}'), model.E.shape"
+                if model.kind == "embedding" else f"model.predict(['{v[0]}']), model.tables[1]")
         interact({"model": model, "np": np},
                  f"tlm shell on {args.model}\n"
                  f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
                  f"  np     numpy\n"
-                 f"Try: model.similarity('{v[0]}', '{v[-1]}'), model.most_similar('{v[0]}'), model.E.shape")
+                 f"Try: {hint}")
     return 0
 
 

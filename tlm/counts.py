@@ -10,14 +10,14 @@ Shares the interface that generation, prediction and evaluation use with `TinyLa
 Leaves out files (`tlm/persistence.py`).
 """
 
-import difflib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tlm.errors import TlmError
-from tlm.training import make_examples
+from tlm.training import require_examples
+from tlm.vocabulary import Vocabulary
 
 DEFAULT_ADD_K = 0.01  # chosen on Emma's held-out tail (README): add-1 flattens everything
 VECTOR_COLUMNS = 2000  # count vectors use the successors among the most frequent words only
@@ -30,7 +30,7 @@ class CountConfig:
     transforms: list = field(default_factory=list)
 
 
-class CountModel:
+class CountModel(Vocabulary):
     """n-gram counts with add-k smoothing and back-off to shorter contexts.
 
     Attributes (after `train`)
@@ -56,29 +56,14 @@ class CountModel:
 
     def train(self, words):
         """Count every j-gram context (j = 0..n) and the token that follows it."""
-        self.vocab = sorted(set(words))
-        self.word_to_idx = {w: i for i, w in enumerate(self.vocab)}
+        self.use_vocab(sorted(set(words)))
         ids = self.encode(words)
-        contexts, targets = make_examples(ids, self.n)
-        if len(targets) == 0:
-            raise TlmError(f"no training examples: the text has {len(ids)} tokens, and a context window of "
-                           f"{self.n} needs at least {self.n + 1} in a row")
+        require_examples(ids, self.n)
         self.tables = [defaultdict(Counter) for _ in range(self.n + 1)]
         # Every position i >= j predicts ids[i] from the j tokens before it.
         for j in range(self.n + 1):
             for i in range(j, len(ids)):
                 self.tables[j][tuple(ids[i - j:i].tolist())][int(ids[i])] += 1
-
-    def encode(self, words):
-        return np.array([self.word_to_idx.get(w, -1) for w in words], dtype=np.int64)
-
-    def index(self, word):
-        try:
-            return self.word_to_idx[word]
-        except KeyError:
-            close = difflib.get_close_matches(word, self.vocab, n=3)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise KeyError(f"word {word!r} not in vocabulary ({len(self.vocab)} words){hint}") from None
 
     def _probs_ids(self, context_ids):
         """(<=n,) ids -> (V,) probabilities, from the longest context suffix seen in training."""

@@ -9,13 +9,13 @@ the lesson and handle one example at a time. The fast batched version of the sam
 Shapes: V = vocabulary size, d = embedding dimension, n = context window (words).
 """
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tlm import batched, generation, training
 from tlm.functional import softmax
+from tlm.vocabulary import Vocabulary
 
 # Chosen by measurement (README, "Choosing the learning rate"): fastest falling held-out loss on
 # chuck.txt and on Emma that never diverged over the seeds tried.
@@ -40,7 +40,7 @@ class ModelConfig:
     epochs_trained: int = 0
 
 
-class TinyLanguageModel:
+class TinyLanguageModel(Vocabulary):
     """Next-token model: mean of context embeddings -> linear layer -> softmax.
 
     Parameters
@@ -118,8 +118,7 @@ class TinyLanguageModel:
 
     def build(self, words):
         """Make the vocabulary from a token list and initialise E, W, b from the seed."""
-        self.vocab = sorted(set(words))
-        self.word_to_idx = {w: i for i, w in enumerate(self.vocab)}
+        self.use_vocab(sorted(set(words)))
         V, d = len(self.vocab), self.config.embedding_dim
         rng = np.random.default_rng(self.config.seed)
         self.E = (INIT_SCALE * rng.standard_normal((V, d))).astype(np.float32)  # (V, d)
@@ -128,10 +127,6 @@ class TinyLanguageModel:
         self.word_counts = np.zeros(V, dtype=np.int64)
         self.history = {"loss": [], "val_loss": []}
         self.config.epochs_trained = 0
-
-    def encode(self, words):
-        """Token list -> array of indices, with -1 for tokens outside the vocabulary."""
-        return np.array([self.word_to_idx.get(w, -1) for w in words], dtype=np.int64)
 
     def train(self, words, epochs=5, lr=DEFAULT_LR, resume=False, val_words=None, callback=None,
               batch_size=None, optimizer=training.DEFAULT_OPTIMIZER, schedule=training.DEFAULT_SCHEDULE,
@@ -163,15 +158,6 @@ class TinyLanguageModel:
         return report
 
     # ---- using the model ----------------------------------------------------------------------
-
-    def index(self, word):
-        """The row of `word`; a `KeyError` naming close spellings if it is not in the vocabulary."""
-        try:
-            return self.word_to_idx[word]
-        except KeyError:
-            close = difflib.get_close_matches(word, self.vocab, n=3)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise KeyError(f"word {word!r} not in vocabulary ({len(self.vocab)} words){hint}") from None
 
     def predict(self, context_words):
         """Probabilities of the next token after the given context tokens: (V,).

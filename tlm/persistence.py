@@ -109,8 +109,7 @@ def _embedding_from_dict(doc):
     config = ModelConfig(**doc["config"])
     model = TinyLanguageModel(config.n, config.embedding_dim, config.transforms, config.seed)
     model.config = config
-    model.vocab = _vocab(doc)
-    model.word_to_idx = {w: i for i, w in enumerate(model.vocab)}
+    model.use_vocab(_vocab(doc))
     V, d = len(model.vocab), config.embedding_dim
     model.E = _array(doc, "E", (V, d))
     model.W = _array(doc, "W", (d, V))
@@ -134,8 +133,7 @@ def _counts_from_dict(doc):
 
     config = CountConfig(**doc["config"])
     model = CountModel(config.n, config.add_k, config.transforms)
-    model.vocab = _vocab(doc)
-    model.word_to_idx = {w: i for i, w in enumerate(model.vocab)}
+    model.use_vocab(_vocab(doc))
     if len(doc["ngrams"]) != config.n + 1:
         raise ValueError(f"ngrams must hold {config.n + 1} tables")
     model.tables = []

@@ -81,6 +81,15 @@ def make_examples(ids, n):
     return np.ascontiguousarray(windows[:, :n]), np.ascontiguousarray(windows[:, n])
 
 
+def require_examples(ids, n):
+    """`make_examples`, or a `TlmError` explaining why there are none."""
+    contexts, targets = make_examples(ids, n)
+    if len(targets) == 0:
+        raise TlmError(f"no training examples: the text has {int((ids >= 0).sum())} usable tokens, and a "
+                       f"context window of {n} needs at least {n + 1} in a row")
+    return contexts, targets
+
+
 def auto_batch_size(examples):
     """1 for tiny corpora, growing to MAX_AUTO_BATCH while an epoch keeps MIN_STEPS_PER_EPOCH updates."""
     return int(np.clip(examples // MIN_STEPS_PER_EPOCH, 1, MAX_AUTO_BATCH))
@@ -135,10 +144,7 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
     ids = model.encode(words)
     report = TrainReport(skipped_tokens=int((ids < 0).sum()),
                          skipped_words=sorted({w for w, i in zip(words, ids) if i < 0}))
-    contexts, targets = make_examples(ids, model.n)
-    if len(targets) == 0:
-        raise TlmError(f"no training examples: the text has {len(ids) - report.skipped_tokens} usable tokens, "
-                       f"and a context window of {model.n} needs at least {model.n + 1} in a row")
+    contexts, targets = require_examples(ids, model.n)
     val_contexts, val_targets = make_examples(model.encode(val_words), model.n) if val_words else (None, None)
     B = 1 if reference else batch_size or auto_batch_size(len(targets))
     report.batch_size = B
