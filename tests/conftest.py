@@ -39,6 +39,13 @@ needs_gutenberg = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """wp's converted-model cache goes to the test's folder, never the user's home."""
+    monkeypatch.setenv("WP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("WP_MODEL", raising=False)
+
+
 @pytest.fixture
 def chuck_words():
     return CHUCK.read_text().split()

@@ -69,3 +69,21 @@ def test_batched_training_lowers_the_loss(chuck_words, optimizer):
     losses = model.history["loss"]
     assert losses[0] < np.log(11) + 0.1
     assert all(a > b for a, b in zip(losses, losses[1:]))
+
+
+def test_same_seed_same_batched_model(chuck_words):
+    models = [TinyLanguageModel(seed=s) for s in (4, 4, 5)]
+    for m in models:
+        m.train(chuck_words * 20, epochs=2, batch_size=16, optimizer="adam", lr=0.01)
+    for k in "EWb":
+        np.testing.assert_array_equal(getattr(models[0], k), getattr(models[1], k))
+    assert not np.array_equal(models[0].E, models[2].E)
+
+
+def test_resume_continues_the_shuffle_sequence(chuck_words):
+    """Two epochs in one run == one epoch, then one resumed epoch (constant lr, so schedules agree)."""
+    whole, split = TinyLanguageModel(seed=2), TinyLanguageModel(seed=2)
+    whole.train(chuck_words, epochs=2, schedule="constant")
+    split.train(chuck_words, epochs=1, schedule="constant")
+    split.train(chuck_words, epochs=1, schedule="constant", resume=True)
+    np.testing.assert_allclose(split.E, whole.E, rtol=1e-6)

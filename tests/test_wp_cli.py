@@ -21,12 +21,6 @@ from wp.cli import main
 FIXTURE = datapath("test_glove.txt")
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("WP_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("WP_MODEL", raising=False)
-
-
 @pytest.fixture(scope="session")
 def fixture_kv():
     return KeyedVectors.load_word2vec_format(FIXTURE, no_header=True)

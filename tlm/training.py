@@ -149,9 +149,6 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
     B = 1 if reference else batch_size or auto_batch_size(len(targets))
     report.batch_size = B
 
-    # One generator from the seed and the epochs already trained: the same seed gives the same
-    # model, and a resumed run continues the sequence instead of repeating its first shuffles.
-    rng = np.random.default_rng([model.config.seed, model.config.epochs_trained])
     opt = OPTIMIZERS[optimizer](model)
     steps_per_epoch = -(-len(targets) // B)
     total_steps = epochs * steps_per_epoch
@@ -162,7 +159,10 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
     try:
         for epoch in range(epochs):
             start = time.perf_counter()
-            order = rng.permutation(len(targets))
+            # Each epoch's shuffle comes from (seed, epoch number): the same seed gives the same model,
+            # and a resumed run shuffles exactly as one uninterrupted run would.
+            epoch_rng = np.random.default_rng([model.config.seed, model.config.epochs_trained])
+            order = epoch_rng.permutation(len(targets))
             loss_sum = 0.0
             for step in range(steps_per_epoch):
                 batch = order[step * B:(step + 1) * B]
@@ -170,12 +170,7 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
                 if reference:
                     loss_sum += model._step(contexts[batch[0]], targets[batch[0]], step_lr)
                 else:
-                    out = buffer[:len(batch)]
-                    loss, dW, db, dH = batched.loss_and_gradients(model.E, model.W, model.b,
-                                                                  contexts[batch], targets[batch], out=out)
-                    rows, dE_rows = batched.embedding_gradient(contexts[batch], dH)
-                    opt.update(model, rows, dE_rows, dW, db, step_lr, len(batch))
-                    loss_sum += loss
+                    loss_sum += _batch_step(model, opt, contexts[batch], targets[batch], step_lr, buffer)
                 if not np.isfinite(loss_sum):
                     _restore(model, saved)
                     raise DivergedError(
@@ -199,6 +194,15 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
         _restore(model, saved)
         raise TrainingInterrupted(len(report.losses), epochs) from None
     return report
+
+
+def _batch_step(model, opt, contexts, targets, lr, buffer):
+    """One update of the fast path on a batch; returns the batch's summed loss."""
+    loss, dW, db, dH = batched.loss_and_gradients(model.E, model.W, model.b, contexts, targets,
+                                                  out=buffer[:len(targets)])
+    rows, dE_rows = batched.embedding_gradient(contexts, dH)
+    opt.update(model, rows, dE_rows, dW, db, lr, len(targets))
+    return loss
 
 
 def _snapshot(model):
