@@ -278,3 +278,11 @@ def test_resume_with_conflicting_settings(trained, run):
 
 def test_unwritable_output(run, tmp_path):
     assert_clean_error(*run(main, "train", "--output", tmp_path / "no" / "such" / "dir" / "m.json")[::2], "does not exist")
+
+
+@pytest.mark.parametrize("flag", ["--context-window", "--embedding-dim"])
+def test_non_positive_sizes_are_refused(run, tmp_path, flag, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", flag, "0", "--output", str(tmp_path / "m.json")])
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()

@@ -214,6 +214,13 @@ def test_foreign_json_model(run, tmp_path):
     assert_clean_error(*run(main, "--model", tmp_path / "x.json", "similar", "he")[::2], "not a tlm model file")
 
 
+def test_tlm_count_model_has_no_vectors(run, tmp_path):
+    from tlm.cli import main as tlm_main
+
+    assert run(tlm_main, "train", "--kind", "counts", "--filepath", CHUCK, "--output", tmp_path / "c.json")[0] == 0
+    assert_clean_error(*run(main, "--model", tmp_path / "c.json", "similar", "wood")[::2], "counts model")
+
+
 def test_missing_model_file(run, tmp_path):
     assert_clean_error(*run(main, "--model", tmp_path / "none.txt", "similar", "he")[::2], "not found")
 

@@ -165,8 +165,8 @@ def _read_file(path, fmt):
             model = persistence.load(path)
         except TlmError as e:
             raise WpError(str(e)) from None
-        if not hasattr(model, "keyed_vectors"):
-            raise WpError(f"{path} is a tlm model of kind {model.kind!r}, which has no word vectors")
+        if model.kind != "embedding":
+            raise WpError(f"{path} is a tlm {model.kind} model: it has no learned word vectors")
         return model.keyed_vectors()
     if fmt == "kv":
         return KeyedVectors.load(str(path), mmap="r")
