@@ -76,8 +76,8 @@ def test_similar_and_similarity_cli(pets, run):
 def test_predict_cli(pets, run):
     code, out, _ = run(main, "predict", "--model", pets, "cat", "-k", "3", "--json")
     got = json.loads(out)
-    assert got[0]["word"] == "sat" and got[0]["cosine"] > 0.5  # 'cosine' is the score field of the shared printer
-    assert [g["cosine"] for g in got] == sorted((g["cosine"] for g in got), reverse=True)
+    assert got[0]["word"] == "sat" and got[0]["probability"] > 0.5
+    assert [g["probability"] for g in got] == sorted((g["probability"] for g in got), reverse=True)
 
 
 def test_count_model_matches_hand_counts(counts_model, run):
@@ -198,3 +198,4 @@ def test_text_with_no_known_words(pets, run, tmp_path):
 
 def test_resume_a_count_model_is_refused(counts_model, run):
     assert_clean_error(*run(main, "train", "--kind", "counts", "--resume", "--output", counts_model)[::2], "--resume")
+    assert_clean_error(*run(main, "train", "--resume", "--output", counts_model)[::2], "counts model")

@@ -229,8 +229,14 @@ def test_odd_one_out_needs_three_words(run):
     assert_clean_error(*wp(run, "odd-one-out", "he", "she")[::2], "at least 3")
 
 
-def test_bad_count(run):
-    assert_clean_error(*wp(run, "similar", "he", "-n", "0")[::2], "-n")
+def test_bad_count(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--model", FIXTURE, "similar", "he", "-n", "0"])
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_bad_restrict(run):
+    assert_clean_error(*wp(run, "eval", "--restrict", "-5")[::2], "--restrict")
 
 
 def test_unwritable_plot(run, tmp_path):

@@ -1,9 +1,9 @@
 """The fast path: the model's forward pass, gradients and updates for a whole batch at once.
 
 The same math as `TinyLanguageModel._forward` / `_step`, written for B examples per call and for
-speed: float32, one preallocated (B, V) buffer reused for logits, probabilities and their gradient,
-and gradients summed (not averaged) over the batch, so that batch_size=1 with SGD is exactly
-`_step`. Leaves out the epoch loop and the choice of settings (`tlm/training.py`).
+speed: float32, one preallocated (B, V) buffer reused every batch, the softmax gradient fused into
+the products, and gradients summed (not averaged) over the batch, so that batch_size=1 with SGD is
+exactly `_step`. Leaves out the epoch loop and the choice of settings (`tlm/training.py`).
 
 Shapes: B = batch, n = context window, d = embedding dim, V = vocabulary size.
 """
@@ -11,36 +11,30 @@ Shapes: B = batch, n = context window, d = embedding dim, V = vocabulary size.
 import numpy as np
 
 
-def forward(E, W, b, contexts, out=None):
-    """contexts (B, n) ints -> H (B, d) mean context embeddings, probs (B, V).
+def loss_and_gradients(E, W, b, contexts, targets, out=None):
+    """Summed cross-entropy of a batch and its gradients: loss (float), dW (d, V), db (V,), dH (B, d).
 
-    `out`, a (B, V) float buffer, receives the probabilities to save an allocation.
+    The lesson's dlogits = probs - one_hot(targets) is never formed. With e = exp(logits - max)
+    and s its row sums, probs = e / s, so every product with dlogits becomes a product with e plus
+    small corrections: the 1/s scaling moves onto the (B, d) side and the one-hot part is a gather.
+    That saves two passes over the (B, V) matrix, which dominate everything but the products.
+    `out`, a (B, V) float buffer, holds e (no allocation per batch); do not read it afterwards.
     """
-    H = E[contexts].mean(axis=1)  # (B, d)
+    H = E[contexts].mean(axis=1)  # (B, d)   mean context embedding
     logits = np.matmul(H, W, out=out)  # (B, V)
     logits += b
-    logits -= logits.max(axis=1, keepdims=True)  # stable softmax, in place
-    probs = np.exp(logits, out=logits)
-    # Row sums as a matrix-vector product: same numbers, ~3x faster than probs.sum(axis=1) here.
-    probs *= (1.0 / (probs @ np.ones(probs.shape[1], dtype=probs.dtype)))[:, None]
-    return H, probs
-
-
-def loss_and_gradients(E, W, b, contexts, targets, out=None):
-    """Summed cross-entropy of a batch and its gradients.
-
-    Returns loss (float), dW (d, V), db (V,), dH (B, d). The probabilities buffer is turned into
-    dlogits in place, so `out` must not be read afterwards.
-    """
-    H, probs = forward(E, W, b, contexts, out=out)
+    logits -= logits.max(axis=1, keepdims=True)  # stable: exp never overflows
+    e = np.exp(logits, out=logits)  # (B, V)   unnormalised probabilities
+    # Row sums as a matrix-vector product: same numbers, ~3x faster than e.sum(axis=1) here.
+    inv_s = 1.0 / (e @ np.ones(e.shape[1], dtype=e.dtype))  # (B,)
     rows = np.arange(len(targets))
-    loss = -np.log(probs[rows, targets]).sum()
-    dlogits = probs  # (B, V)  probs - one_hot(targets), in place
-    dlogits[rows, targets] -= 1.0
-    dW = H.T @ dlogits  # (d, V)
-    db = np.ones(len(targets), dtype=dlogits.dtype) @ dlogits  # (V,)  column sums, as a product (faster)
-    dH = dlogits @ W.T  # (B, d)
-    return float(loss), dW, db, dH
+    loss = -np.log(e[rows, targets] * inv_s).sum()
+
+    dW = (H * inv_s[:, None]).T @ e  # (d, V)   H.T @ probs ...
+    np.add.at(dW.T, targets, -H)  # ... - H.T @ one_hot: a repeated target accumulates
+    db = inv_s @ e - np.bincount(targets, minlength=e.shape[1])  # (V,)
+    dH = (e @ W.T) * inv_s[:, None] - W.T[targets]  # (B, d)   dlogits @ W.T
+    return float(loss), dW, db.astype(e.dtype), dH
 
 
 def embedding_gradient(contexts, dH):
@@ -79,10 +73,12 @@ class SGD:
     def __init__(self, model):
         pass
 
-    def update(self, model, rows, dE_rows, dW, db, lr, batch_size):
-        model.W -= lr * dW
+    def update(self, model, contexts, dH, dW, db, lr):
+        dW *= -lr  # in place: no (d, V) temporary
+        model.W += dW
         model.b -= lr * db
-        model.E[rows] -= lr * dE_rows
+        # Each context row gets 1/n of its example's dH; np.add.at accumulates repeated words.
+        np.add.at(model.E, contexts, (-lr / contexts.shape[1]) * dH[:, None, :])
 
 
 class Adam:
@@ -103,7 +99,9 @@ class Adam:
         v[rows] = self.beta2 * v[rows] + (1 - self.beta2) * grad * grad
         param[rows] -= lr * m[rows] / (np.sqrt(v[rows]) + self.eps)
 
-    def update(self, model, rows, dE_rows, dW, db, lr, batch_size):
+    def update(self, model, contexts, dH, dW, db, lr):
+        batch_size = len(contexts)
+        rows, dE_rows = embedding_gradient(contexts, dH)
         self.t += 1
         # Bias correction folded into the step size.
         lr_t = lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)

@@ -86,6 +86,8 @@ class TrainProgress:
 
 def _resumed_model(args):
     model = persistence.load(args.output)
+    if model.kind != "embedding":
+        raise TlmError(f"--resume continues an embedding model; {args.output} is a {model.kind} model")
     for flag, given, stored in (("--context-window", args.context_window, model.n),
                                 ("--embedding-dim", args.embedding_dim, model.config.embedding_dim),
                                 ("-t", args.tokenize, model.config.transforms)):
@@ -108,11 +110,7 @@ def cmd_train(args):
     else:
         model = TinyLanguageModel(n=args.context_window or 2, embedding_dim=args.embedding_dim or 32,
                                   transforms=args.tokenize or [], seed=args.seed)
-    words = read_tokens(args, model.config.transforms, _note)
-    val_words = None
-    if args.val_fraction:
-        cut = int(len(words) * (1 - args.val_fraction))
-        words, val_words = words[:cut], words[cut:]
+    words, val_words = _split_val(read_tokens(args, model.config.transforms, _note), args.val_fraction)
     progress = TrainProgress(sys.stdout, sys.stderr)
     try:
         report = model.train(words, epochs=args.epochs, lr=args.lr, resume=args.resume, val_words=val_words,
@@ -138,6 +136,7 @@ def cmd_train(args):
 
 
 def _split_val(words, fraction):
+    """(training words, held-out tail or None) for --val-fraction."""
     cut = int(len(words) * (1 - fraction)) if fraction else len(words)
     return words[:cut], words[cut:] or None
 
@@ -192,7 +191,7 @@ def cmd_predict(args):
     tokens = tokenize(args.context, model.config.transforms)
     probs = model.predict(tokens)
     top = np.argsort(-probs, kind="stable")[:args.k]
-    print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json)
+    print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json, score="probability")
     return 0
 
 
@@ -309,8 +308,8 @@ def build_parser():
     add_source_arguments(p)
     p.add_argument("--epochs", type=int, default=5, help="passes over the text (default: 5)")
     p.add_argument("--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR})")
-    p.add_argument("--context-window", type=_positive, metavar="N", help="previous tokens used to predict the next (default: 2)")
-    p.add_argument("--embedding-dim", type=_positive, metavar="D", help="length of each word vector (default: 32)")
+    p.add_argument("--context-window", type=positive_int, metavar="N", help="previous tokens used to predict the next (default: 2)")
+    p.add_argument("--embedding-dim", type=positive_int, metavar="D", help="length of each word vector (default: 32)")
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same model (default: 0)")
     p.add_argument("--output", default="model.json", help="model file to write (default: model.json)")
     p.add_argument("--resume", action="store_true", help="continue training the model in --output")
@@ -350,7 +349,7 @@ def build_parser():
 
     p = vector_command("similar", cmd_similar, "nearest neighbours among the learned word vectors")
     p.add_argument("words", nargs="+", metavar="WORD")
-    p.add_argument("-n", type=_positive, default=10, help="how many (default: 10)")
+    p.add_argument("-n", type=positive_int, default=10, help="how many (default: 10)")
     p = vector_command("similarity", cmd_similarity, "cosine similarity of two learned word vectors")
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
@@ -358,7 +357,7 @@ def build_parser():
     p = sub.add_parser("predict", help="the most likely next tokens after a context")
     p.add_argument("--model", default="model.json", help="model file (default: model.json)")
     p.add_argument("context", metavar="CONTEXT", help='e.g. "how much"')
-    p.add_argument("-k", type=_positive, default=10, help="how many (default: 10)")
+    p.add_argument("-k", type=positive_int, default=10, help="how many (default: 10)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_predict)
 
@@ -382,14 +381,15 @@ def build_parser():
     p = sub.add_parser("plot", help="2-D map of word vectors, or the loss curves (--loss)")
     p.add_argument("--model", action="append", help="model file (default: model.json; repeat with --loss)")
     p.add_argument("--words", nargs="+", metavar="WORD", help="the words to map (default: the most frequent)")
-    p.add_argument("--top", type=_positive, default=60, help="how many frequent words to map (default: 60)")
+    p.add_argument("--top", type=positive_int, default=60, help="how many frequent words to map (default: 60)")
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
     p.add_argument("--output", default="map.png", help="image file: .png, .svg or .pdf (default: map.png)")
     p.set_defaults(func=cmd_plot)
     return parser
 
 
-def _positive(text):
+def positive_int(text):
+    """argparse type: an integer of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")

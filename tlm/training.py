@@ -200,8 +200,7 @@ def _batch_step(model, opt, contexts, targets, lr, buffer):
     """One update of the fast path on a batch; returns the batch's summed loss."""
     loss, dW, db, dH = batched.loss_and_gradients(model.E, model.W, model.b, contexts, targets,
                                                   out=buffer[:len(targets)])
-    rows, dE_rows = batched.embedding_gradient(contexts, dH)
-    opt.update(model, rows, dE_rows, dW, db, lr, len(targets))
+    opt.update(model, contexts, dH, dW, db, lr)
     return loss
 
 

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from tlm.cli import positive_int
 from wp import benchmarks, queries, vectors
 from wp.errors import WpError
 
@@ -29,10 +30,10 @@ def _load(args):
     return loaded
 
 
-def print_ranked(pairs, as_json):
-    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON."""
+def print_ranked(pairs, as_json, score="cosine"):
+    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON (`score` names it)."""
     if as_json:
-        print(json.dumps([{"word": w, "cosine": round(float(c), 6)} for w, c in pairs]))
+        print(json.dumps([{"word": w, score: round(float(c), 6)} for w, c in pairs]))
         return
     width = max((len(w) for w, _ in pairs), default=0)
     for word, cos in pairs:
@@ -124,9 +125,11 @@ def print_evaluation(result, restrict_text):
 
 
 def cmd_eval(args, kv):
+    if args.restrict < 0:
+        raise WpError(f"--restrict must be 0 (all words) or more, got {args.restrict}")
     update, close = progress_bar("analogies")
     try:
-        result = benchmarks.run_all(kv, args.restrict, update)
+        result = benchmarks.run_all(kv, args.restrict or None, update)
     finally:
         close()
     if args.json:
@@ -191,8 +194,8 @@ def build_parser():
 
     p = command("similar", cmd_similar, "nearest neighbours of a word (or of the mean of several) by cosine")
     p.add_argument("words", nargs="+", metavar="WORD")
-    p.add_argument("-n", type=int, default=10, help="how many (default: 10)")
-    p.add_argument("--restrict", type=int, metavar="N", help="search only the N most frequent words")
+    p.add_argument("-n", type=positive_int, default=10, help="how many (default: 10)")
+    p.add_argument("--restrict", type=positive_int, metavar="N", help="search only the N most frequent words")
 
     p = command("similarity", cmd_similarity, "cosine similarity of two words")
     p.add_argument("a", metavar="A")
@@ -201,9 +204,9 @@ def build_parser():
     p = command("analogy", cmd_analogy, "A is to B as C is to ? (B - A + C)")
     for name in "abc":
         p.add_argument(name, metavar=name.upper())
-    p.add_argument("-n", type=int, default=5, help="how many answers (default: 5)")
+    p.add_argument("-n", type=positive_int, default=5, help="how many answers (default: 5)")
     p.add_argument("--method", choices=["add", "mul"], default="add", help="add = 3CosAdd, mul = 3CosMul (default: add)")
-    p.add_argument("--restrict", type=int, metavar="N", help="answer only among the N most frequent words")
+    p.add_argument("--restrict", type=positive_int, metavar="N", help="answer only among the N most frequent words")
 
     p = command("odd-one-out", cmd_odd_one_out, "the word that does not fit with the others")
     p.add_argument("words", nargs="+", metavar="WORD")
@@ -222,20 +225,13 @@ def build_parser():
 
     command("shell", cmd_shell, "Python shell with `model` (KeyedVectors) and `np`", json_option=False)
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)
-    p.add_argument("-n", type=int, default=10, help="neighbours per query (default: 10)")
+    p.add_argument("-n", type=positive_int, default=10, help="neighbours per query (default: 10)")
     return parser
 
 
 def main(argv=None):
     """Entry point of `wp`; returns the exit code (callable from tests)."""
     args = build_parser().parse_args(argv)
-    for name in ("n", "restrict"):
-        value = getattr(args, name, None)
-        if value is not None and value < (0 if name == "restrict" else 1):
-            _note(f"wp: error: -{'-' if len(name) > 1 else ''}{name} must be positive, got {value}")
-            return EXIT_ERROR
-    if getattr(args, "restrict", None) == 0:
-        args.restrict = None
     try:
         loaded = _load(args)
         args.model_name = loaded.name
