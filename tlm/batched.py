@@ -68,8 +68,6 @@ def mean_loss(E, W, b, contexts, targets, chunk=4096):
 class SGD:
     """Plain gradient descent: p -= lr * dp (per-example learning rate, gradients summed)."""
 
-    name = "sgd"
-
     def __init__(self, model):
         pass
 
@@ -85,7 +83,6 @@ class Adam:
     """Adam (Kingma & Ba) on the batch-mean gradient; E's moments are updated only for the rows a
     batch touches ("lazy" Adam), so rare words keep their step size instead of decaying to zero."""
 
-    name = "adam"
     beta1, beta2, eps = 0.9, 0.999, 1e-8
 
     def __init__(self, model):

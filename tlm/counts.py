@@ -67,9 +67,9 @@ class CountModel(Vocabulary):
 
     def _probs_ids(self, context_ids):
         """(<=n,) ids -> (V,) probabilities, from the longest context suffix seen in training."""
-        context_ids = tuple(context_ids[len(context_ids) - self.n:] if len(context_ids) > self.n else context_ids)
-        for j in range(len(context_ids), -1, -1):
-            counts = self.tables[j].get(context_ids[len(context_ids) - j:])
+        context = tuple(context_ids)[-self.n:]
+        for j in range(len(context), -1, -1):  # longest suffix first; j = 0 (unigrams) always exists
+            counts = self.tables[j].get(context[len(context) - j:])
             if counts:
                 break
         probs = np.full(len(self.vocab), self.config.add_k)

@@ -149,8 +149,6 @@ class TinyLanguageModel(Vocabulary):
         """
         if not resume or self.E is None:
             self.build(words)
-        ids = self.encode(words)
-        self.word_counts += np.bincount(ids[ids >= 0], minlength=len(self.vocab))
         report = training.fit(self, words, epochs, lr, batch_size=batch_size, optimizer=optimizer,
                               schedule=schedule, val_words=val_words, callback=callback, reference=reference)
         self.config.lr, self.config.optimizer, self.config.schedule = lr, optimizer, schedule

@@ -145,6 +145,7 @@ def fit(model, words, epochs, lr, batch_size=None, optimizer=DEFAULT_OPTIMIZER, 
     report = TrainReport(skipped_tokens=int((ids < 0).sum()),
                          skipped_words=sorted({w for w, i in zip(words, ids) if i < 0}))
     contexts, targets = require_examples(ids, model.n)
+    model.word_counts += np.bincount(ids[ids >= 0], minlength=len(model.vocab))
     val_contexts, val_targets = make_examples(model.encode(val_words), model.n) if val_words else (None, None)
     B = 1 if reference else batch_size or auto_batch_size(len(targets))
     report.batch_size = B
