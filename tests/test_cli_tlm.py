@@ -286,3 +286,18 @@ def test_non_positive_sizes_are_refused(run, tmp_path, flag, capsys):
         main(["train", flag, "0", "--output", str(tmp_path / "m.json")])
     assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
+
+
+def test_gutenberg_offline_without_a_copy_says_how_to_point_nltk_data(run, monkeypatch, tmp_path):
+    import socket
+
+    import nltk
+
+    def no_network(*args, **kwargs):
+        raise OSError("network is unreachable (simulated)")
+
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    assert_clean_error(*run(main, "train", "--gutenberg", "austen-emma.txt", "--output", tmp_path / "m.json")[::2],
+                       "NLTK_DATA", "could not be downloaded")
