@@ -64,13 +64,13 @@ def _cached(key, convert):
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
-        kv.save(str(tmp / "vectors.kv"), separately=["vectors"])  # a separate .npy can be memory-mapped
-        try:
-            os.replace(tmp, entry)
-        except OSError:  # another process cached it first
-            shutil.rmtree(tmp, ignore_errors=True)
     except OSError:  # an unwritable cache only costs speed
-        pass
+        return kv
+    try:
+        kv.save(str(tmp / "vectors.kv"), separately=["vectors"])  # a separate .npy can be memory-mapped
+        os.replace(tmp, entry)
+    except OSError:  # a full disk, or another process cached it first: keep no half entry
+        shutil.rmtree(tmp, ignore_errors=True)
     return kv
 
 
