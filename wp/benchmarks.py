@@ -28,8 +28,8 @@ def _lower_vocab(kv, restrict):
     return {w.lower(): i for i, w in reversed(list(enumerate(keys)))}
 
 
-def _unit_rows(kv, restrict=None):
-    vectors = np.asarray(kv.vectors[:restrict] if restrict else kv.vectors, dtype=np.float32)
+def _unit(vectors):
+    """Rows scaled to length 1 (zero rows stay zero): (N, d) -> (N, d)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
 
@@ -67,12 +67,13 @@ def word_pairs(kv, name, restrict=None, only=None):
 
     pairs = read_pairs(datapath(PAIR_SETS[name]))
     vocab = _lower_vocab(kv, restrict)
-    unit = _unit_rows(kv)
-    gold, model = [], []
-    for a, b, score in pairs:
-        if a in vocab and b in vocab and (only is None or (a, b) in only):
-            gold.append(score)
-            model.append(float(unit[vocab[a]] @ unit[vocab[b]]))
+    kept = [(vocab[a], vocab[b], score) for a, b, score in pairs
+            if a in vocab and b in vocab and (only is None or (a, b) in only)]
+    gold = [score for _, _, score in kept]
+    # Normalise only the rows the pairs use, not the whole (possibly 400k-word) matrix.
+    left = _unit(np.asarray(kv.vectors[[i for i, _, _ in kept]], dtype=np.float32))
+    right = _unit(np.asarray(kv.vectors[[j for _, j, _ in kept]], dtype=np.float32))
+    model = (left * right).sum(axis=1)
     rho = float(spearmanr(gold, model).statistic) if len(gold) > 1 else float("nan")
     return PairResult(name, rho, len(gold), len(pairs))
 
@@ -125,7 +126,7 @@ def analogies(kv, restrict=None, progress=None):
     `progress(done, total)` is called after each chunk of questions.
     """
     vocab = _lower_vocab(kv, restrict)
-    unit = _unit_rows(kv, restrict or len(kv))
+    unit = _unit(np.asarray(kv.vectors[:restrict or len(kv)], dtype=np.float32))
     sections = read_analogies(datapath(ANALOGY_FILE))
     total = sum(len(qs) for _, qs in sections)
     result, done = AnalogyResult(), 0
