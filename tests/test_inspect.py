@@ -106,7 +106,7 @@ def test_count_model_round_trip_and_generate(counts_model, run, tmp_path):
 def test_count_model_vectors_are_successor_counts():
     model = CountModel(n=1)
     model.train("a b a b a c".split())
-    kv = model.keyed_vectors()
+    kv = model.word_vectors()
     # Columns are ordered by frequency: a (3), b (2), c (1); 'a' is followed by b twice and c once.
     np.testing.assert_array_equal(kv["a"], [0, 2, 1])
     np.testing.assert_array_equal(kv["b"], [2, 0, 0])

@@ -1,64 +1,74 @@
 """The `tlm` command: parse arguments, call the library, print results.
 
-Every subcommand is a small function taking the parsed arguments; errors the user can fix arrive as
-`TlmError` or `KeyError` and leave as one line on stderr with a non-zero exit code.
+Every subcommand is a small function taking the parsed arguments. Arguments are checked by
+`tinylm.argtypes` as they are parsed; what the library refuses arrives as a `UserError` and leaves
+as one line on stderr (`tinylm.runner`).
 """
 
 import argparse
-import json
 import math
-import os
 import sys
 
 import numpy as np
 
+from tinylm import argtypes, console, files, runner, signals
+from tinylm.argtypes import integer, number, positive_int
+from tinylm.console import note
+from tinylm.errors import UserError
 from tlm import corpus, persistence, training
-from tlm.counts import DEFAULT_ADD_K, CountModel
-from tlm.errors import TlmError
-from tlm.evaluation import held_out
-from tlm.model import DEFAULT_LR, TinyLanguageModel
+from tlm.base import MAX_CONTEXT
+from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, CountModel
+from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
-from wp.errors import WpError
 
-EXIT_ERROR = 1
-EXIT_INTERRUPTED = 130
+SEED = integer(0, 2**63 - 1)
+FRACTION = number(0, 1, low_open=True, high_open=True)
+MAX_GENERATE = 1_000_000
+MAX_LISTED = 100_000  # -n, -k, --top
 
 
 def _source_help():
     lines = [f"  {name:6} {text}" for name, (_, text) in TRANSFORMS.items()]
-    return "tokenizer transforms (-t, repeatable, applied in order; default: split words, punctuation apart):\n" + "\n".join(lines)
+    return ("tokenizer transforms (-t, repeatable, applied in order; default: split words, punctuation apart):\n"
+            + "\n".join(lines))
 
 
 def add_source_arguments(parser):
-    """--filepath / --gutenberg / -t, shared by the subcommands that read text."""
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--filepath", metavar="PATH", help="a UTF-8 text file")
-    source.add_argument("--gutenberg", metavar="FILEID",
-                        help="an NLTK Gutenberg text, e.g. austen-emma.txt (uses NLTK_DATA)")
+    """--filepath / --gutenberg (each repeatable) / -t, shared by the subcommands that read text."""
+    parser.add_argument("--filepath", action="append", type=argtypes.path, metavar="PATH",
+                        help="a UTF-8 text file (repeat for several)")
+    parser.add_argument("--gutenberg", action="append", type=argtypes.text(200), metavar="FILEID",
+                        help=f"an NLTK Gutenberg text, e.g. austen-emma.txt, or '{corpus.ALL_GUTENBERG}' for every "
+                             f"text (repeatable; uses NLTK_DATA)")
     parser.add_argument("-t", "--tokenize", action="append", choices=list(TRANSFORMS), metavar="TRANSFORM",
                         help="a tokenizer transform: " + ", ".join(TRANSFORMS) + " (see below)")
 
 
-def read_tokens(args, transforms, notes):
-    """The token list of the chosen source; `notes` receives lines meant for stderr."""
-    if args.filepath:
-        text, name = corpus.read_file(args.filepath), args.filepath
-    elif args.gutenberg:
-        text, name = corpus.read_gutenberg(args.gutenberg), args.gutenberg
-    else:
-        text, name = corpus.read_default(), corpus.DEFAULT_CORPUS_NAME
-        notes(f"No --filepath or --gutenberg given: using the built-in {name} tongue twister.")
-    words = tokenize(text, transforms)
-    if not words:
-        raise TlmError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
-    return words
+def read_texts(args, transforms):
+    """[(name, tokens)] of the chosen sources (the built-in text, with a note, when none is given)."""
+    if not args.filepath and not args.gutenberg:
+        note(f"No --filepath or --gutenberg given: using the built-in {corpus.DEFAULT_CORPUS_NAME} tongue twister.")
+    texts = []
+    for name, text in corpus.read_texts(args.filepath or (), args.gutenberg or ()):
+        words = tokenize(text, transforms)
+        if not words:
+            raise UserError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
+        texts.append((name, words))
+    return texts
+
+
+def split_val(texts, fraction):
+    """(training token lists, held-out token lists or None): the last `fraction` of each text."""
+    if not fraction:
+        return [words for _, words in texts], None
+    cuts = [int(len(words) * (1 - fraction)) for _, words in texts]
+    return [w[:c] for (_, w), c in zip(texts, cuts)], [w[c:] for (_, w), c in zip(texts, cuts)]
 
 
 class TrainProgress:
     """Turns training events into output: the epoch lines on stdout, a live bar on a terminal."""
 
-    def __init__(self, out, bar_stream):
-        self.out = out
+    def __init__(self, bar_stream):
         self.bar_stream = bar_stream if bar_stream.isatty() else None
         self.bar = None
 
@@ -75,8 +85,8 @@ class TrainProgress:
             self.close()
             line = f"Epoch {event.epoch}/{event.epochs}  loss={event.loss:.4f}"
             if event.val_loss is not None:
-                line += f"  val_loss={event.val_loss:.4f}  ppl={math.exp(event.val_loss):.2f}"
-            print(line, file=self.out, flush=True)
+                line += f"  val_loss={event.val_loss:.4f}  ppl={math.exp(min(event.val_loss, 700)):.2f}"
+            print(line)
 
     def close(self):
         if self.bar is not None:
@@ -84,338 +94,393 @@ class TrainProgress:
             self.bar = None
 
 
+# ---- train --------------------------------------------------------------------------------------
+
+def cmd_train(args):
+    if args.kind == "counts":
+        return _train_counts(args)
+    training.check_settings(args.epochs or 1, args.lr or training.DEFAULT_LR, args.batch_size,
+                            args.optimizer or training.DEFAULT_OPTIMIZER,
+                            args.lr_schedule or training.DEFAULT_SCHEDULE, "reference" if args.reference else "fast")
+    files.check_output(args.output, inputs=args.filepath or (), what="--output")
+    with files.exclusive(args.output, "--output"), signals.StopRequests() as stop:
+        model = _resumed_model(args) if args.resume else TinyLanguageModel(
+            n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
+            seed=args.seed or 0, min_count=args.min_count or 1)
+        texts = read_texts(args, model.config.transforms)
+        train_texts, val_texts = split_val(texts, args.val_fraction)
+        if not args.resume:
+            model.build([w for words in train_texts for w in words])
+        examples = training.examples_of(model, train_texts)
+        val = training.examples_of(model, val_texts, required=False) if val_texts else None
+        _plan(model, args, examples)
+        print(_training_line(texts, train_texts, model))
+        start = model.training.epochs_done
+        progress = TrainProgress(sys.stderr)
+        try:
+            report = training.fit(model, examples, val, callback=progress, should_stop=stop)
+        except training.TrainingInterrupted as e:
+            progress.close()
+            return _save_interrupted(model, args, e.epochs_done - start, stop)
+        finally:
+            progress.close()
+        if report.skipped_tokens:
+            shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
+            note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
+                 f"model's vocabulary: {shown}")
+        persistence.save(model, args.output)
+        print(f"Model saved to {args.output}")
+        if stop.received:  # a Ctrl-C during the save waited for it
+            note(f"Interrupted while saving: the save was completed first ({model.training.epochs_done} epochs)")
+            return signals.EXIT_STATUS[stop.received]
+    return runner.EXIT_OK
+
+
+def _training_line(texts, train_texts, model):
+    """The first line of training output: texts, tokens, vocabulary, parameters (as word2vec and nanoGPT)."""
+    names = texts[0][0] if len(texts) == 1 else f"{len(texts)} texts ({texts[0][0]}, ...)"
+    tokens = sum(len(words) for words in train_texts)
+    folded = f" incl. <unk> for {len(model.vocabulary.folded):,} rare words" if model.vocabulary.folded else ""
+    state = model.training
+    return (f"Training on {names}: {tokens:,} tokens, {len(model.vocab):,} words{folded}, "
+            f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
+            f"batch {state.batch_size}, {state.epochs - state.epochs_done} epochs")
+
+
 def _resumed_model(args):
     model = persistence.load(args.output)
-    if model.kind != "embedding":
-        raise TlmError(f"--resume continues an embedding model; {args.output} is a {model.kind} model")
-    for flag, given, stored in (("--context-window", args.context_window, model.n),
-                                ("--embedding-dim", args.embedding_dim, model.config.embedding_dim),
-                                ("-t", args.tokenize, model.config.transforms)):
+    if not model.trainable:
+        raise UserError(f"--resume continues a model trained by gradient descent; {args.output} is a {model.kind} model")
+    config = model.config
+    for flag, given, stored in (("--context-window", args.context_window, config.n),
+                                ("--embedding-dim", args.embedding_dim, config.embedding_dim),
+                                ("-t", args.tokenize, config.transforms),
+                                ("--min-count", args.min_count, config.min_count),
+                                ("--seed", args.seed, config.seed)):
         if given is not None and given != stored:
-            raise TlmError(f"--resume continues {args.output}, which has {flag} {stored}; drop {flag} or start afresh")
+            raise UserError(f"--resume continues {args.output}, which has {flag} {stored}; drop {flag} or start afresh")
     return model
 
 
-def cmd_train(args):
-    training.check_settings(args.epochs, args.lr, args.batch_size, args.optimizer, args.lr_schedule, args.reference)
-    if args.val_fraction is not None and not 0 < args.val_fraction < 1:
-        raise TlmError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):  # fail before training, not after
-        raise TlmError(f"cannot write {args.output}: folder {folder} does not exist")
-    if args.kind == "counts":
-        return _train_counts(args)
-    if args.resume:
-        model = _resumed_model(args)
-    else:
-        model = TinyLanguageModel(n=args.context_window or 2, embedding_dim=args.embedding_dim or 32,
-                                  transforms=args.tokenize or [], seed=args.seed)
-    words, val_words = _split_val(read_tokens(args, model.config.transforms, _note), args.val_fraction)
-    progress = TrainProgress(sys.stdout, sys.stderr)
-    try:
-        report = model.train(words, epochs=args.epochs, lr=args.lr, resume=args.resume, val_words=val_words,
-                             callback=progress, batch_size=args.batch_size, optimizer=args.optimizer,
-                             schedule=args.lr_schedule, reference=args.reference)
-    except training.TrainingInterrupted as e:
-        progress.close()
-        if e.epochs_done:
-            persistence.save(model, args.output)
-            _note(f"Interrupted: saved the model after {e.epochs_done} complete epoch(s) to {args.output}")
-        else:
-            _note(f"Interrupted before the first epoch ended: nothing saved, {args.output} left as it was")
-        return EXIT_INTERRUPTED
-    finally:
-        progress.close()
-    if report.skipped_tokens:
-        shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
-        _note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
-              f"model's vocabulary: {shown}")
+def _plan(model, args, examples):
+    """Start the plan the arguments ask for, or (--resume without --epochs) finish the saved one; says which."""
+    old = model.training
+    settings = {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule,
+                "batch_size": args.batch_size, "engine": "reference" if args.reference else None}
+    if args.resume and args.epochs is None and not old.finished:
+        for name, given in settings.items():
+            if given is not None and given != getattr(old, name):
+                raise UserError(f"--resume finishes the plan of {args.output}, which has {name} {getattr(old, name)}; "
+                                f"drop the option to finish it exactly, or give --epochs K for a new plan of K epochs")
+        if old.text and old.text != examples.fingerprint():
+            note("Note: the text differs from the one this plan started on; the result will not equal an "
+                 "uninterrupted run.")
+        note(f"Resuming {args.output}: finishing its plan, epochs {old.epochs_done + 1}-{old.epochs} of {old.epochs} "
+             f"(lr {old.lr:g}, {old.schedule} schedule at step {old.step})")
+        return
+    previous = old if args.resume else None
+    chosen = {name: given if given is not None else (getattr(previous, name) if previous else None)
+              for name, given in settings.items()}
+    epochs = args.epochs or training.DEFAULT_EPOCHS
+    training.new_plan(model, len(examples), epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
+                      schedule=chosen["schedule"] or training.DEFAULT_SCHEDULE,
+                      optimizer=chosen["optimizer"] or training.DEFAULT_OPTIMIZER,
+                      batch_size=args.batch_size, engine=chosen["engine"] or "fast")
+    if previous:
+        state = model.training
+        before = ("its previous plan was finished" if previous.finished else
+                  f"replacing its unfinished plan at epoch {previous.epochs_done} of {previous.epochs}")
+        decay = "decaying linearly to 0 over them" if state.schedule == "linear" else "constant"
+        note(f"Resuming {args.output} with a new plan: {epochs} more epochs, lr {state.lr:g} {decay} "
+             f"({before}; {previous.epochs_trained} epochs trained so far)")
+
+
+def _save_interrupted(model, args, epochs_done, stop):
+    """After a stop request: save the epochs this run completed (if any); the exit status says which signal."""
+    status = signals.EXIT_STATUS.get(stop.received, runner.EXIT_INTERRUPTED)
+    if epochs_done == 0:
+        note(f"Interrupted before the first epoch ended: nothing saved, {args.output} left as it was")
+        return status
     persistence.save(model, args.output)
-    print(f"Model saved to {args.output}")
-    return 0
-
-
-def _split_val(words, fraction):
-    """(training words, held-out tail or None) for --val-fraction."""
-    cut = int(len(words) * (1 - fraction)) if fraction else len(words)
-    return words[:cut], words[cut:] or None
+    state = model.training
+    note(f"Interrupted: saved the model after {epochs_done} complete epoch(s) to {args.output} (epoch "
+         f"{state.epochs_done} of {state.epochs}); `tlm train --resume --output {args.output}` on the same text "
+         f"finishes the plan")
+    return status
 
 
 def _train_counts(args):
     if args.resume:
-        raise TlmError("--resume is for embedding models; a count model is counted in one pass")
-    model = CountModel(n=args.context_window or 2, add_k=args.add_k, transforms=args.tokenize or [])
-    words, val_words = _split_val(read_tokens(args, model.config.transforms, _note), args.val_fraction)
-    model.train(words)
-    line = (f"Counted {len(words)} tokens: {len(model.vocab)} words, "
-            f"{sum(map(len, model.tables[1:]))} distinct contexts of 1 to {model.n} tokens")
-    if val_words:
-        result = held_out(model, val_words)
-        model.history["val_loss"].append(result.loss)
-        line += f"  val_loss={result.loss:.4f}  ppl={result.perplexity:.2f}"
-    print(line)
-    persistence.save(model, args.output)
-    print(f"Model saved to {args.output}")
-    return 0
+        raise UserError("--resume is for embedding models; a count model is counted in one pass")
+    files.check_output(args.output, inputs=args.filepath or (), what="--output")
+    with files.exclusive(args.output, "--output"):
+        model = CountModel(n=args.context_window or 2, add_k=args.add_k, transforms=args.tokenize or [],
+                           min_count=args.min_count or 1)
+        texts = read_texts(args, model.config.transforms)
+        train_texts, val_texts = split_val(texts, args.val_fraction)
+        model.train(train_texts)
+        line = (f"Counted {sum(map(len, train_texts)):,} tokens: {len(model.vocab):,} words, "
+                f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
+        if val_texts:
+            from tlm.evaluation import held_out
+
+            result = held_out(model, val_texts)
+            model.history["val_loss"].append(result.loss)
+            line += f"  val_loss={result.loss:.4f}  ppl={result.perplexity:.2f}"
+        print(line)
+        persistence.save(model, args.output)
+        print(f"Model saved to {args.output}")
 
 
-def _vectors(args):
-    model = persistence.load(args.model)
-    if model.kind != "embedding":
-        raise TlmError(f"{args.model} is a {model.kind} model: it has no learned word vectors (train with --kind embedding)")
-    return model, model.keyed_vectors(output=args.output_vectors)
+# ---- using a model ------------------------------------------------------------------------------
+
+def _load(args):
+    return persistence.load(args.model)
+
+
+def _word_vectors(model, args, words=()):
+    """The model's word vectors (rows of E, or columns of W), after checking it has them and the words."""
+    if not model.has_embeddings:
+        raise UserError(f"{args.model} is a {model.kind} model: it has no learned word vectors "
+                        f"(train with --kind embedding)")
+    for word in words:
+        model.index(word)  # a folded word says so
+    return model.word_vectors(output=getattr(args, "output_vectors", False))
+
+
+def _note_unknown(model, tokens):
+    unknown = [t for t in dict.fromkeys(tokens) if t not in model.vocabulary]
+    if unknown and model.vocabulary.unk is not None:
+        note(f"Not in the vocabulary, read as <unk>: {', '.join(unknown[:10])}")
 
 
 def cmd_similar(args):
-    from wp import queries
-    from wp.cli import print_ranked
+    from vectors import queries
 
-    _, kv = _vectors(args)
-    print_ranked(queries.similar(kv, args.words, n=args.n), args.json)
-    return 0
+    model = _load(args)
+    console.print_ranked(queries.similar(_word_vectors(model, args, args.words), args.words, n=args.n), args.json)
 
 
 def cmd_similarity(args):
-    from wp import queries
+    from vectors import queries
 
-    _, kv = _vectors(args)
-    cos = queries.similarity(kv, args.a, args.b)
-    print(json.dumps({"a": args.a, "b": args.b, "cosine": round(cos, 6)}) if args.json else f"{cos:.4f}")
-    return 0
+    model = _load(args)
+    cos = queries.similarity(_word_vectors(model, args, [args.a, args.b]), args.a, args.b)
+    if args.json:
+        console.print_json({"a": args.a, "b": args.b, "cosine": round(cos, 6)})
+    else:
+        print(f"{cos:.4f}")
 
 
 def cmd_predict(args):
-    from wp.cli import print_ranked
-
-    model = persistence.load(args.model)
+    model = _load(args)
     tokens = tokenize(args.context, model.config.transforms)
+    _note_unknown(model, tokens)
     probs = model.predict(tokens)
     top = np.argsort(-probs, kind="stable")[:args.k]
-    print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json, score="probability")
-    return 0
+    console.print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json, score="probability")
 
 
 def cmd_eval(args):
-    from wp import benchmarks
-    from wp.cli import print_evaluation, progress_bar
+    from tlm.evaluation import held_out
+    from vectors import benchmarks
 
-    model = persistence.load(args.model)
+    model = _load(args)
     result = {}
     if args.filepath or args.gutenberg:
-        words = read_tokens(args, args.tokenize or model.config.transforms, _note)
-        if args.val_fraction:
-            words = _split_val(words, args.val_fraction)[1] or []
-        heldout = held_out(model, words)
+        texts = read_texts(args, args.tokenize or model.config.transforms)
+        _, val_texts = split_val(texts, args.val_fraction)
+        heldout = held_out(model, val_texts or [words for _, words in texts])
         result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
                               "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
                               "unknown_words": len(heldout.unknown_words)}
-    kv = model.keyed_vectors()
-    update, close = progress_bar("analogies")
+    elif args.val_fraction:
+        raise UserError("--val-fraction needs a text to evaluate on: --filepath or --gutenberg")
+    update, close = console.progress_bar("analogies")
     try:
-        result.update(benchmarks.run_all(kv, analogy_progress=update))
+        result.update(benchmarks.run_all(model.word_vectors(), analogy_progress=update))
     finally:
         close()
     if args.json:
-        print(json.dumps(result))
-        return 0
+        console.print_json(result)
+        return
     if "held_out" in result:
         h = result["held_out"]
         print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {h['perplexity']:.2f}  "
               f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
               f"{h['unknown_words']} distinct words)")
-    print_evaluation(result, f"the model's {len(model.vocab)} words")
-    return 0
+    console.print_evaluation(result, f"the model's {len(model.vocab)} words")
 
 
 def cmd_export(args):
-    model, kv = _vectors(args)
-    if args.format == "word2vec":
-        lines = [f"{len(kv)} {kv.vector_size}"] + [
-            f"{w} " + " ".join(repr(float(x)) for x in kv[w]) for w in kv.index_to_key]
-        persistence.atomic_write_text(args.output, "\n".join(lines) + "\n")
-        print(args.output)
-    else:
-        stem = args.output[:-4] if args.output.endswith(".tsv") else args.output
-        vectors_path, metadata_path = f"{stem}.tsv", f"{stem}.metadata.tsv"
-        persistence.atomic_write_text(vectors_path, "".join(
-            "\t".join(repr(float(x)) for x in kv[w]) + "\n" for w in kv.index_to_key))
-        persistence.atomic_write_text(metadata_path, "".join(f"{w}\n" for w in kv.index_to_key))
-        print(vectors_path)
-        print(metadata_path)
-    return 0
+    from tlm import export
+
+    outputs = export.tsv_paths(args.output) if args.format == "tsv" else [args.output]
+    for output in outputs:
+        files.check_output(output, inputs=[args.model], what="--output")
+    model = _load(args)
+    for path in export.write(_word_vectors(model, args), args.format, args.output):
+        print(path)
 
 
 def cmd_plot(args):
+    from vectors.maps import IMAGE_FORMATS, image_format
+
+    args.model = args.model or ["model.json"]
+    fmt = image_format(args.output)
+    if fmt is None:
+        raise UserError(f"--output {args.output}: the image file must end in {', '.join('.' + f for f in IMAGE_FORMATS)}")
+    files.check_output(args.output, inputs=args.model, what="--output")
     models = [persistence.load(m) for m in args.model]
-    try:
-        if args.loss:
-            from tlm.plots import loss_curves
-
-            for path, model in zip(args.model, models):
-                if not model.history["loss"]:
-                    raise TlmError(f"{path} has no training curve (a {model.kind} model is counted, not trained)")
-            loss_curves({m: model.history for m, model in zip(args.model, models)}, args.output)
-        else:
-            from wp.plots import word_map
-
-            if len(models) > 1:
-                raise TlmError("a word map shows one model; give several --model only with --loss")
-            model = models[0]
-            if model.kind != "embedding":
-                raise TlmError(f"{args.model[0]} is a {model.kind} model: it has no learned word vectors to map")
-            if args.words:
-                words = list(dict.fromkeys(args.words))
-                for w in words:
-                    model.index(w)
-            else:
-                words = [model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-            if len(words) < 2:
-                raise TlmError("a word map needs at least 2 words")
-            word_map(words, np.stack([model.vector(w) for w in words]), args.output,
-                     title=f"{args.model[0]}: {len(words)} words (PCA of E)")
-    except (OSError, ValueError) as e:
-        raise TlmError(f"cannot write {args.output}: {e}") from None
+    if args.loss:
+        image = _loss_image(args, models, fmt)
+    else:
+        image = _map_image(args, models, fmt)
+    files.atomic_write(args.output, image)
     print(args.output)
-    return 0
+
+
+def _loss_image(args, models, fmt):
+    from tlm.plots import loss_curves
+
+    for path, model in zip(args.model, models):
+        if not model.history["loss"]:
+            raise UserError(f"{path} has no training curve (a {model.kind} model is counted, not trained)")
+    return loss_curves({m: model.history for m, model in zip(args.model, models)}, fmt)
+
+
+def _map_image(args, models, fmt):
+    from vectors.maps import word_map
+
+    if len(models) > 1:
+        raise UserError("a word map shows one model; give several --model only with --loss")
+    model = models[0]
+    words = list(dict.fromkeys(args.words)) if args.words else [
+        model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
+    wv = _word_vectors(model, argparse.Namespace(model=args.model[0]), words)
+    if len(words) < 2:
+        raise UserError("a word map needs at least 2 words")
+    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words (PCA of E)")
 
 
 def cmd_generate(args):
-    model = persistence.load(args.model)
+    model = _load(args)
     rng = np.random.default_rng(args.seed)
+    if args.prompt is not None:
+        _note_unknown(model, tokenize(args.prompt, model.config.transforms))
     tokens = model.generate(args.length, prompt=args.prompt, temperature=args.temperature, top_k=args.top_k, rng=rng)
     print(detokenize(tokens, model.config.transforms))
     if args.interact:
-        from tlm.shell import interact
+        from tinylm.shell import interact
 
         v = model.vocab
-        hint = (f"model.similarity('{v[0]}', '{v[-1]}'), model.most_similar('{v[0]}'), model.E.shape"
-                if model.kind == "embedding" else f"model.predict(['{v[0]}']), model.tables[1]")
+        context = [w for w in v if w != "<unk>"][:model.n]
+        hint = (f"model._forward({context!r}), model.similarity({v[0]!r}, {v[-1]!r}), model.most_similar({v[0]!r}), "
+                f"model.E.shape" if model.has_embeddings else f"model.predict({[v[0]]!r}), model.tables[1]")
+        sys.stdout.flush()
         interact({"model": model, "np": np},
                  f"tlm shell on {args.model}\n"
                  f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
                  f"  np     numpy\n"
                  f"Try: {hint}")
-    return 0
 
+
+# ---- the parser ---------------------------------------------------------------------------------
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="tlm", description="TinyLM: train a tiny next-word language model from scratch with numpy.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = argtypes.Parser(prog="tlm", description="TinyLM: train a tiny next-word language model from scratch "
+                                                     "with numpy.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
 
-    p = sub.add_parser("train", help="train a model on a text", epilog=_source_help(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Train on a file, a Gutenberg text, or (with neither) the built-in chuck.txt.")
+    def command(name, func, help, model=True, json=False, **kwargs):
+        p = sub.add_parser(name, help=help, description=kwargs.pop("description", help), **kwargs)
+        if model:
+            p.add_argument("--model", default="model.json", type=argtypes.path, help="model file (default: model.json)")
+        if json:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("train", cmd_train, "train a model on a text", model=False, epilog=_source_help(),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                description="Train on files, Gutenberg texts, or (with neither) the built-in chuck.txt.")
     add_source_arguments(p)
-    p.add_argument("--epochs", type=int, default=5, help="passes over the text (default: 5)")
-    p.add_argument("--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR})")
-    p.add_argument("--context-window", type=positive_int, metavar="N", help="previous tokens used to predict the next (default: 2)")
-    p.add_argument("--embedding-dim", type=positive_int, metavar="D", help="length of each word vector (default: 32)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same model (default: 0)")
-    p.add_argument("--output", default="model.json", help="model file to write (default: model.json)")
-    p.add_argument("--resume", action="store_true", help="continue training the model in --output")
-    p.add_argument("--val-fraction", type=float, metavar="F",
-                   help="hold out the last F of the text and report val_loss and perplexity each epoch")
-    p.add_argument("--batch-size", type=int, metavar="B",
+    p.add_argument("--epochs", type=integer(1, training.MAX_EPOCHS),
+                   help=f"passes over the text (default: {training.DEFAULT_EPOCHS}; with --resume: finish the saved "
+                        f"plan, or K more epochs as a new plan)")
+    p.add_argument("--lr", type=number(0, 1000, low_open=True), help=f"learning rate (default: {training.DEFAULT_LR})")
+    p.add_argument("--context-window", type=integer(1, MAX_CONTEXT), metavar="N",
+                   help="previous tokens used to predict the next (default: 2)")
+    p.add_argument("--embedding-dim", type=integer(1, MAX_EMBEDDING_DIM), metavar="D",
+                   help="length of each word vector (default: 32)")
+    p.add_argument("--seed", type=SEED, help="random seed: the same seed gives the same model (default: 0)")
+    p.add_argument("--min-count", type=integer(1, 2**31 - 1), metavar="K",
+                   help="fold tokens seen fewer than K times into one <unk> token (default: 1, keep all)")
+    p.add_argument("--output", default="model.json", type=argtypes.path, help="model file to write (default: model.json)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue training the model in --output (without --epochs: finish its plan exactly)")
+    p.add_argument("--val-fraction", type=FRACTION, metavar="F",
+                   help="hold out the last F of each text and report val_loss and perplexity each epoch")
+    p.add_argument("--batch-size", type=integer(1, 2**31 - 1), metavar="B",
                    help=f"examples per update (default: auto, 1 for tiny texts up to {training.MAX_AUTO_BATCH})")
-    p.add_argument("--optimizer", choices=list(training.OPTIMIZERS), default=training.DEFAULT_OPTIMIZER,
-                   help=f"update rule (default: {training.DEFAULT_OPTIMIZER})")
-    p.add_argument("--lr-schedule", choices=training.SCHEDULES, default=training.DEFAULT_SCHEDULE,
-                   help=f"constant, or linear decay to zero over the run (default: {training.DEFAULT_SCHEDULE})")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], help=f"update rule (default: {training.DEFAULT_OPTIMIZER})")
+    p.add_argument("--lr-schedule", choices=training.SCHEDULES,
+                   help=f"linear decay to zero over the plan, or constant (default: {training.DEFAULT_SCHEDULE})")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=["embedding", "counts"], default="embedding",
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
-    p.add_argument("--add-k", type=float, default=DEFAULT_ADD_K, metavar="K",
+    p.add_argument("--add-k", type=number(0, MAX_ADD_K, low_open=True), default=DEFAULT_ADD_K, metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
-    p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("generate", help="sample text from a model")
-    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
-    p.add_argument("--length", type=int, default=50, help="tokens to generate (default: 50)")
-    p.add_argument("--prompt", help='text to start from, e.g. "how much"')
-    p.add_argument("--temperature", type=float, default=1.0, help="<1 safer, >1 wilder (default: 1.0)")
-    p.add_argument("--top-k", type=int, metavar="K", help="sample only among the K most likely tokens")
-    p.add_argument("--seed", type=int, help="random seed for sampling (default: fresh each run)")
+    p = command("generate", cmd_generate, "sample text from a model")
+    p.add_argument("--length", type=integer(0, MAX_GENERATE), default=50, help="tokens to generate (default: 50)")
+    p.add_argument("--prompt", type=argtypes.text(), help='text to start from, e.g. "how much"')
+    p.add_argument("--temperature", type=number(0, 1000, low_open=True), default=1.0,
+                   help="<1 safer, >1 wilder (default: 1.0)")
+    p.add_argument("--top-k", type=positive_int, metavar="K", help="sample only among the K most likely tokens")
+    p.add_argument("--seed", type=SEED, help="random seed for sampling (default: fresh each run)")
     p.add_argument("--interact", action="store_true", help="then open a Python shell with `model` and `np`")
-    p.set_defaults(func=cmd_generate)
 
-    def vector_command(name, func, help):
-        p = sub.add_parser(name, help=help, description=help)
-        p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    for name, func, help in (("similar", cmd_similar, "nearest neighbours among the learned word vectors"),
+                             ("similarity", cmd_similarity, "cosine similarity of two learned word vectors")):
+        p = command(name, func, help, json=True)
         p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.set_defaults(func=func)
-        return p
+        if name == "similar":
+            p.add_argument("words", nargs="+", type=argtypes.word, metavar="WORD")
+            p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
+        else:
+            p.add_argument("a", type=argtypes.word, metavar="A")
+            p.add_argument("b", type=argtypes.word, metavar="B")
 
-    p = vector_command("similar", cmd_similar, "nearest neighbours among the learned word vectors")
-    p.add_argument("words", nargs="+", metavar="WORD")
-    p.add_argument("-n", type=positive_int, default=10, help="how many (default: 10)")
-    p = vector_command("similarity", cmd_similarity, "cosine similarity of two learned word vectors")
-    p.add_argument("a", metavar="A")
-    p.add_argument("b", metavar="B")
+    p = command("predict", cmd_predict, "the most likely next tokens after a context", json=True)
+    p.add_argument("context", type=argtypes.text(), metavar="CONTEXT", help='e.g. "how much"')
+    p.add_argument("-k", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
 
-    p = sub.add_parser("predict", help="the most likely next tokens after a context")
-    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
-    p.add_argument("context", metavar="CONTEXT", help='e.g. "how much"')
-    p.add_argument("-k", type=positive_int, default=10, help="how many (default: 10)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_predict)
-
-    p = sub.add_parser("eval", help="held-out perplexity on a text, word-similarity and analogy benchmarks",
-                       epilog=_source_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    p = command("eval", cmd_eval, "held-out perplexity on a text, word-similarity and analogy benchmarks", json=True,
+                epilog=_source_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source_arguments(p)
-    p.add_argument("--val-fraction", type=float, metavar="F",
-                   help="evaluate on the last F of the text only (what train --val-fraction F held out)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_eval)
+    p.add_argument("--val-fraction", type=FRACTION, metavar="F",
+                   help="evaluate on the last F of each text only (what train --val-fraction F held out)")
 
-    p = sub.add_parser("export", help="write the word vectors for other tools")
-    p.add_argument("--model", default="model.json", help="model file (default: model.json)")
+    p = command("export", cmd_export, "write the word vectors for other tools")
     p.add_argument("--format", choices=["word2vec", "tsv"], required=True,
                    help="word2vec text (gensim, wp --model) or the Embedding Projector's vectors + metadata TSVs")
-    p.add_argument("--output", required=True, help="file to write (tsv: F.tsv and F.metadata.tsv)")
+    p.add_argument("--output", required=True, type=argtypes.path, help="file to write (tsv: F.tsv and F.metadata.tsv)")
     p.add_argument("--output-vectors", action="store_true", help="export the columns of W instead of the rows of E")
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("plot", help="2-D map of word vectors, or the loss curves (--loss)")
-    p.add_argument("--model", action="append", help="model file (default: model.json; repeat with --loss)")
-    p.add_argument("--words", nargs="+", metavar="WORD", help="the words to map (default: the most frequent)")
-    p.add_argument("--top", type=positive_int, default=60, help="how many frequent words to map (default: 60)")
+    p = command("plot", cmd_plot, "2-D map of word vectors, or the loss curves (--loss)", model=False)
+    p.add_argument("--model", action="append", type=argtypes.path,
+                   help="model file (default: model.json; repeat with --loss)")
+    p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
+                   help="the words to map (default: the most frequent)")
+    p.add_argument("--top", type=integer(1, MAX_LISTED), default=60, help="how many frequent words to map (default: 60)")
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
-    p.add_argument("--output", default="map.png", help="image file: .png, .svg or .pdf (default: map.png)")
-    p.set_defaults(func=cmd_plot)
+    p.add_argument("--output", default="map.png", type=argtypes.path,
+                   help="image file: .png, .svg or .pdf (default: map.png)")
     return parser
 
 
-def positive_int(text):
-    """argparse type: an integer of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _note(line):
-    print(line, file=sys.stderr)
-
-
 def main(argv=None):
-    """Entry point of `tlm`; returns the exit code (callable from tests)."""
-    args = build_parser().parse_args(argv)
-    if args.command == "plot" and not args.model:
-        args.model = ["model.json"]
-    try:
-        return args.func(args)
-    except (TlmError, WpError) as e:
-        _note(f"tlm: error: {e}")
-    except KeyError as e:
-        _note(f"tlm: error: {e.args[0]}")
-    except KeyboardInterrupt:
-        _note("tlm: interrupted")
-        return EXIT_INTERRUPTED
-    return EXIT_ERROR
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    """Entry point of `tlm`; returns the exit status (callable from tests)."""
+    return runner.run("tlm", build_parser(), argv)

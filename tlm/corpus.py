@@ -1,37 +1,36 @@
-"""Where training text comes from: a UTF-8 file, an NLTK Gutenberg text, or the built-in tongue twister.
+"""Where training text comes from: UTF-8 files, NLTK Gutenberg texts (one, several, or all), or the
+built-in tongue twister.
 
-Returns raw text only; tokenizing is `tlm.tokenizer`'s job.
+Returns raw text (without a byte-order mark) and a name for each text; tokenizing is
+`tlm.tokenizer`'s job.
 """
 
 import io
 import socket
+import zipfile
+import zlib
 from importlib import resources
 
-from tlm.errors import TlmError
+from tinylm import files
+from tinylm.errors import UserError
 
 DEFAULT_CORPUS_NAME = "chuck.txt"
+ALL_GUTENBERG = "all"
+MAX_TEXT_BYTES = 1 << 30  # 1 GiB; NLTK's whole Gutenberg selection is 12 MB
+NETWORK_TIMEOUT_S = 10
+BOM = "\ufeff"
 
 
 def read_file(path):
-    """Return the text of a UTF-8 file, or raise `TlmError` saying why it cannot be used."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise TlmError(f"corpus file not found: {path}") from None
-    except IsADirectoryError:
-        raise TlmError(f"corpus path is a directory, not a file: {path}") from None
-    except OSError as e:
-        raise TlmError(f"cannot read corpus file {path}: {e.strerror}") from None
+    """Return the text of a UTF-8 file, or raise `UserError` saying why it cannot be used."""
+    data = files.read_bytes(path, "corpus file", MAX_TEXT_BYTES)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise TlmError(
-            f"corpus file {path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
-        ) from None
-    if not text.strip():
-        raise TlmError(f"corpus file is empty: {path}")
-    return text
+        raise UserError(f"corpus file {path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+    if not text.strip(BOM + " \t\n\r\f\v"):
+        raise UserError(f"corpus file is empty: {path}")
+    return text.removeprefix(BOM)
 
 
 def read_default():
@@ -49,7 +48,7 @@ def _gutenberg_reader():
     except LookupError:
         # A dead network must fail fast, not hang: bound every socket operation of the download.
         previous = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(10)
+        socket.setdefaulttimeout(NETWORK_TIMEOUT_S)
         try:
             fetched = nltk.download("gutenberg", quiet=True, print_error_to=io.StringIO())
         except Exception:  # nltk raises assorted network errors; all mean "not fetched"
@@ -57,25 +56,45 @@ def _gutenberg_reader():
         finally:
             socket.setdefaulttimeout(previous)
         if not fetched:
-            raise TlmError(
+            raise UserError(
                 "NLTK's Gutenberg corpus is not installed and could not be downloaded; point NLTK_DATA "
                 "at a folder holding corpora/gutenberg.zip (e.g. NLTK_DATA=../shared/nltk_data)"
             ) from None
     return gutenberg
 
 
+def _damaged(error):
+    return UserError(f"NLTK's Gutenberg corpus is damaged ({type(error).__name__}: {str(error)[:100]}); "
+                     f"remove corpora/gutenberg.zip from NLTK_DATA and download or copy it again")
+
+
 def gutenberg_ids():
     """The file ids of NLTK's Gutenberg corpus, e.g. 'austen-emma.txt'."""
-    return list(_gutenberg_reader().fileids())
+    try:
+        return list(_gutenberg_reader().fileids())
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise _damaged(e) from None
 
 
 def read_gutenberg(fileid):
-    """Return the raw text of one Gutenberg file id, e.g. 'austen-emma.txt'."""
+    """Return the raw text of one Gutenberg file id, e.g. 'austen-emma.txt' (or 'austen-emma')."""
     known = gutenberg_ids()
     if fileid not in known:
         if fileid + ".txt" in known:
             fileid += ".txt"
         else:
-            raise TlmError(f"unknown Gutenberg id {fileid!r}; known: {', '.join(known)}")
-    return _gutenberg_reader().raw(fileid)
+            raise UserError(f"unknown Gutenberg id {fileid!r}; known: {', '.join(known)} (or {ALL_GUTENBERG})")
+    try:
+        return _gutenberg_reader().raw(fileid).removeprefix(BOM)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError) as e:
+        raise _damaged(e) from None
 
+
+def read_texts(filepaths=(), gutenberg=()):
+    """[(name, text)] of the given files and Gutenberg ids ('all' is every text), in that order;
+    the built-in text when both are empty."""
+    texts = [(path, read_file(path)) for path in filepaths]
+    for fileid in gutenberg:
+        for one in (gutenberg_ids() if fileid == ALL_GUTENBERG else [fileid]):
+            texts.append((one, read_gutenberg(one)))
+    return texts or [(DEFAULT_CORPUS_NAME, read_default())]

@@ -3,71 +3,88 @@ smoothing and back-off, so that an unseen context falls back to a shorter one in
 
 P(w | c) = (count(c, w) + k) / (count(c) + k V), where c is the longest suffix of the context (at
 most n tokens) that appeared in training; with none, c is empty and this is the unigram estimate.
-It has no embeddings, but its counts give each word a vector too: the counts of the words that
-follow it (`keyed_vectors`), the "count-based" word vectors that embeddings replace.
-
-Shares the interface that generation, prediction and evaluation use with `TinyLanguageModel`.
-Leaves out files (`tlm/persistence.py`).
+It learns no embeddings (`has_embeddings` is False), but its counts give each word a vector too:
+the counts of the words that follow it (`word_vectors`), the "count-based" vectors that
+embeddings replace. Leaves out files (`tlm/persistence.py`).
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from tlm.errors import TlmError
-from tlm.training import require_examples
+from tinylm import resources
+from tinylm.errors import UserError
+from tlm import schema
+from tlm.base import Config, LanguageModel
+from tlm.examples import require_examples
 from tlm.vocabulary import Vocabulary
 
 DEFAULT_ADD_K = 0.01  # chosen on Emma's held-out tail (README): add-1 flattens everything
+MAX_ADD_K = 1e6
 VECTOR_COLUMNS = 2000  # count vectors use the successors among the most frequent words only
+BYTES_PER_NGRAM = 300  # a Python tuple, dict entry and Counter slot, measured roughly
 
 
 @dataclass
-class CountConfig:
-    n: int = 2
-    add_k: float = DEFAULT_ADD_K
-    transforms: list = field(default_factory=list)
+class CountConfig(Config):
+    add_k: float = DEFAULT_ADD_K  # smoothing: every next token gets k extra counts
+
+    def check(self):
+        super().check()
+        schema.number(self.add_k, "config.add_k", high=MAX_ADD_K, positive=True)
 
 
-class CountModel(Vocabulary):
+class CountModel(LanguageModel):
     """n-gram counts with add-k smoothing and back-off to shorter contexts.
 
     Attributes (after `train`)
     --------------------------
-    vocab : sorted list of tokens; word_to_idx : dict
-    tables : list, tables[j] maps a context of j token ids (a tuple) to a Counter of next ids
+    tables : list, tables[j] maps a context of j token rows (a tuple) to a Counter of next rows
     """
 
     kind = "counts"
+    config_class = CountConfig
 
-    def __init__(self, n=2, add_k=DEFAULT_ADD_K, transforms=()):
-        if n < 1:
-            raise ValueError(f"context window must be at least 1, got {n}")
-        if not add_k > 0:
-            raise TlmError(f"--add-k must be positive, got {add_k}")
-        self.config = CountConfig(n=n, add_k=add_k, transforms=list(transforms))
-        self.vocab, self.word_to_idx, self.tables = [], {}, []
-        self.history = {"loss": [], "val_loss": []}
-
-    @property
-    def n(self):
-        return self.config.n
+    def __init__(self, n=2, add_k=DEFAULT_ADD_K, transforms=(), min_count=1):
+        config = CountConfig(n=n, transforms=list(transforms), min_count=min_count, add_k=add_k)
+        try:
+            config.check()
+        except schema.SchemaError as e:
+            raise UserError(f"invalid model settings: {e}") from None
+        super().__init__(config)
+        self.tables = []
 
     def train(self, words):
-        """Count every j-gram context (j = 0..n) and the token that follows it."""
-        self.use_vocab(sorted(set(words)))
-        ids = self.encode(words)
-        require_examples(ids, self.n)
-        self.tables = [defaultdict(Counter) for _ in range(self.n + 1)]
-        # Every position i >= j predicts ids[i] from the j tokens before it.
-        for j in range(self.n + 1):
-            for i in range(j, len(ids)):
-                self.tables[j][tuple(ids[i - j:i].tolist())][int(ids[i])] += 1
+        """Count every j-gram context (j = 0..n) and the token that follows it.
 
-    def _probs_ids(self, context_ids):
-        """(<=n,) ids -> (V,) probabilities, from the longest context suffix seen in training."""
-        context = tuple(context_ids)[-self.n:]
+        `words` is a token list or a list of token lists (texts; no n-gram spans two).
+        """
+        texts = [words] if not words or isinstance(words[0], str) else list(words)
+        tokens = sum(len(t) for t in texts)
+        resources.require(BYTES_PER_NGRAM * (self.n + 1) * tokens, f"counting {tokens:,} tokens with n={self.n}",
+                          "try a smaller --context-window or a shorter text")
+        self.vocabulary = Vocabulary.build([w for t in texts for w in t], self.config.min_count)
+        encoded = [self.encode(t) for t in texts]
+        if not any(len(ids) > self.n for ids in encoded):
+            require_examples(max(encoded, key=len), self.n)  # raises, saying why there is nothing to count
+        self.tables = [defaultdict(Counter) for _ in range(self.n + 1)]
+        for ids in map(np.ndarray.tolist, encoded):
+            # Every position i >= j predicts ids[i] from the j tokens before it.
+            for j in range(self.n + 1):
+                table = self.tables[j]
+                for i in range(j, len(ids)):
+                    table[tuple(ids[i - j:i])][ids[i]] += 1
+        self.word_counts = self._unigram_counts()
+
+    def _unigram_counts(self):
+        freq = np.zeros(len(self.vocab), dtype=np.int64)
+        unigrams = self.tables[0][()]
+        freq[list(unigrams)] = list(unigrams.values())
+        return freq
+
+    def _probs(self, rows):
+        context = tuple(rows.tolist())[-self.n:]
         for j in range(len(context), -1, -1):  # longest suffix first; j = 0 (unigrams) always exists
             counts = self.tables[j].get(context[len(context) - j:])
             if counts:
@@ -76,48 +93,57 @@ class CountModel(Vocabulary):
         probs[list(counts)] += list(counts.values())
         return probs / probs.sum()
 
-    def predict(self, context_words):
-        """Probabilities of the next token after the given context tokens: (V,)."""
-        return self._probs_ids([self.index(w) for w in context_words])
-
-    def generate(self, length=50, prompt=None, temperature=1.0, top_k=None, rng=None):
-        from tlm import generation
-
-        return generation.generate(self, length, prompt=prompt, temperature=temperature, top_k=top_k, rng=rng)
-
     def mean_loss(self, contexts, targets):
-        """Mean cross-entropy (nats per token) over (M, n) contexts and (M,) targets."""
         if len(targets) == 0:
             return float("nan")
         cache = {}
         total = 0.0
         for context, target in zip(map(tuple, contexts.tolist()), targets.tolist()):
             if context not in cache:
-                cache[context] = self._probs_ids(context)
+                cache[context] = self._probs(np.array(context))
             total -= np.log(cache[context][target])
         return total / len(targets)
 
-    def keyed_vectors(self, output=False):
-        """Count vectors as gensim KeyedVectors: row w = how often each frequent word follows w."""
-        from gensim.models import KeyedVectors
+    def parameter_count(self):
+        return sum(len(followers) for table in self.tables for followers in table.values())
+
+    def word_vectors(self, output=False):
+        """Count vectors: row w = how often each of the most frequent words follows w."""
+        from vectors.word_vectors import WordVectors
 
         if output:
-            raise TlmError("a count model has no output vectors")
-        unigrams = self.tables[0][()]
-        columns = [w for w, _ in unigrams.most_common(VECTOR_COLUMNS)]
+            raise UserError("a count model has no output vectors")
+        columns = [w for w, _ in self.tables[0][()].most_common(VECTOR_COLUMNS)]
         column_of = {w: j for j, w in enumerate(columns)}
         vectors = np.zeros((len(self.vocab), len(columns)), dtype=np.float32)
         for (w,), followers in self.tables[1].items():
             for nxt, c in followers.items():
                 if nxt in column_of:
                     vectors[w, column_of[nxt]] = c
-        kv = KeyedVectors(len(columns))
-        kv.add_vectors(self.vocab, vectors)
-        return kv
+        return WordVectors(self.vocab, vectors)
 
-    def frequencies(self):
-        """Training counts of each vocabulary word: (V,)."""
-        freq = np.zeros(len(self.vocab), dtype=np.int64)
-        unigrams = self.tables[0][()]
-        freq[list(unigrams)] = list(unigrams.values())
-        return freq
+    def to_dict(self):
+        # One row [context rows..., next row, count] per n-gram, in a list per context length j = 0..n.
+        ngrams = [[[*context, nxt, c] for context, followers in table.items() for nxt, c in followers.items()]
+                  for table in self.tables]
+        return {**super().to_dict(), "ngrams": ngrams}
+
+    def _load_parameters(self, doc):
+        ngrams = schema.require(doc, "ngrams")
+        V = len(self.vocab)
+        if not isinstance(ngrams, list) or len(ngrams) != self.n + 1:
+            raise schema.SchemaError(f"ngrams must hold {self.n + 1} tables")
+        self.tables = []
+        for j, rows in enumerate(ngrams):
+            if not isinstance(rows, list):
+                raise schema.SchemaError(f"ngrams table {j} must be a list")
+            table = defaultdict(Counter)
+            for row in rows:
+                if not (isinstance(row, list) and len(row) == j + 2
+                        and all(type(x) is int and 0 <= x < V for x in row[:-1])
+                        and type(row[-1]) is int and 0 < row[-1] < 2**63):
+                    raise schema.SchemaError(f"bad n-gram row {str(row)[:60]} in table {j}")
+                table[tuple(row[:j])][row[j]] = row[-1]
+            self.tables.append(table)
+        if not self.tables[0].get(()):
+            raise schema.SchemaError("ngrams table 0 must hold the unigram counts")

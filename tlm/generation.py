@@ -1,27 +1,31 @@
 """Sampling text from a trained model, one token at a time.
 
-Works with any model that has `n`, `config.transforms` and `predict(context_words) -> probs (V,)`
-(the embedding model and the count model alike). Leaves out training and files.
+Works with any `tlm.base.LanguageModel` (through `predict`). The `<unk>` token, which stands for
+many rare words, is never sampled. Leaves out training and files.
 """
+
+import math
 
 import numpy as np
 
-from tlm.errors import TlmError
+from tinylm.errors import UserError
 from tlm.tokenizer import tokenize
 
 
-def adjust(probs, temperature=1.0, top_k=None):
+def adjust(probs, temperature=1.0, top_k=None, banned=None):
     """Reshape a next-token distribution: (V,) -> (V,).
 
     temperature < 1 sharpens it (towards the most likely token), > 1 flattens it; top_k keeps only
-    the k most likely tokens.
+    the k most likely tokens; `banned` (a row) gets probability 0.
     """
-    if temperature <= 0:
-        raise TlmError(f"--temperature must be positive, got {temperature}")
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
+        raise UserError(f"temperature must be a positive number, got {temperature}")
     if top_k is not None and top_k < 1:
-        raise TlmError(f"--top-k must be at least 1, got {top_k}")
-    with np.errstate(divide="ignore"):  # log(0) = -inf is right: impossible tokens stay impossible
+        raise UserError(f"top-k must be at least 1, got {top_k}")
+    with np.errstate(divide="ignore", over="ignore"):  # log(0) = -inf: impossible tokens stay impossible
         logits = np.log(probs.astype(np.float64)) / temperature
+    if banned is not None and len(logits) > 1:
+        logits[banned] = -np.inf
     if top_k is not None and top_k < len(logits):
         cutoff = np.partition(logits, -top_k)[-top_k]
         logits[logits < cutoff] = -np.inf
@@ -33,20 +37,20 @@ def adjust(probs, temperature=1.0, top_k=None):
 def generate(model, length, prompt=None, temperature=1.0, top_k=None, rng=None):
     """Sample `length` tokens after `prompt`; returns the token list, prompt tokens included.
 
-    The prompt is tokenized with the model's own transforms; each of its tokens must be in the
-    vocabulary (a `KeyError` names the first that is not). Without a prompt the first token is
-    drawn from the model's prediction for an empty context.
+    The prompt is tokenized with the model's own transforms; a token outside the vocabulary reads
+    as <unk> if the model has one, else raises `UnknownWordError`. Without a prompt the first
+    token is drawn from the model's prediction for an empty context.
     """
     if length < 0:
-        raise TlmError(f"--length must be zero or more, got {length}")
+        raise UserError(f"length must be zero or more, got {length}")
     rng = rng if rng is not None else np.random.default_rng()
     tokens = tokenize(prompt, model.config.transforms) if prompt is not None else []
     if prompt is not None and not tokens:
-        raise TlmError(f"the prompt {prompt!r} has no tokens left after the model's transforms "
-                       f"({', '.join(model.config.transforms) or 'none'})")
+        raise UserError(f"the prompt {prompt!r} has no tokens left after the model's transforms "
+                        f"({', '.join(model.config.transforms) or 'none'})")
     for token in tokens:
-        model.index(token)
+        model.vocabulary.lookup(token)
     for _ in range(length):
-        p = adjust(model.predict(tokens[-model.n:]), temperature, top_k)
+        p = adjust(model.predict(tokens[-model.n:]), temperature, top_k, banned=model.vocabulary.unk)
         tokens.append(model.vocab[rng.choice(len(p), p=p)])
     return tokens

@@ -1,46 +1,46 @@
-"""The TinyLM embedding language model: parameters, forward pass, and one hand-written gradient step.
+"""The TinyLM embedding language model: parameters, the forward pass, and one hand-written step of
+gradient descent.
 
 To predict the next word: average the context words' rows of E, multiply by W, add b, softmax.
-To learn: cross-entropy loss, backpropagation by hand, gradient descent. `_forward` and `_step` are
-the lesson and handle one example at a time. The fast batched version of the same math lives in
-`tlm/batched.py`, the epoch loop in `tlm/training.py`, sampling in `tlm/generation.py` and files in
-`tlm/persistence.py`.
+To learn: cross-entropy loss, backpropagation by hand, gradient descent. `_forward`, `_backward`
+and `_step` are the lesson and handle one example, in words, as the lab shows them. The same math
+for a batch is `tlm/batched.py` (the fast path, tested equal to `_step`), the epoch loop
+`tlm/training.py`, sampling `tlm/generation.py`, files `tlm/persistence.py`.
 
 Shapes: V = vocabulary size, d = embedding dimension, n = context window (words).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from tlm import batched, generation, training
+from tinylm.errors import UserError
+from tlm import functional, schema, training
+from tlm.base import Config, LanguageModel
 from tlm.functional import softmax
 from tlm.vocabulary import Vocabulary
 
-# Chosen by measurement (README, "Choosing the learning rate"): fastest falling held-out loss on
-# chuck.txt and on Emma that never diverged over the seeds tried.
-DEFAULT_LR = 0.1
 # Initial scale of E and W: small enough that the first predictions are nearly uniform
 # (loss ~ ln V), large enough that gradients reach E from the first step.
 INIT_SCALE = 0.1
+MAX_EMBEDDING_DIM = 100_000
+CHUNK_ELEMENTS = 1 << 22  # (rows x V) logits evaluated at once by mean_loss: 16 MB of float32
 
 
 @dataclass
-class ModelConfig:
-    """Everything needed to rebuild or continue a model; saved inside every model file."""
+class ModelConfig(Config):
+    """The architecture: what it takes to rebuild the model (training settings are `training`)."""
 
-    n: int = 2  # context window: how many previous tokens predict the next
-    embedding_dim: int = 32
-    transforms: list = field(default_factory=list)  # tokenizer transforms, applied in order
-    seed: int = 0
-    lr: float = DEFAULT_LR
-    batch_size: int = 1
-    optimizer: str = training.DEFAULT_OPTIMIZER
-    schedule: str = training.DEFAULT_SCHEDULE
-    epochs_trained: int = 0
+    embedding_dim: int = 32  # d, the length of each word vector
+    seed: int = 0  # initialisation and each epoch's shuffle
+
+    def check(self):
+        super().check()
+        schema.integer(self.embedding_dim, "config.embedding_dim", 1, MAX_EMBEDDING_DIM)
+        schema.integer(self.seed, "config.seed")
 
 
-class TinyLanguageModel(Vocabulary):
+class TinyLanguageModel(LanguageModel):
     """Next-token model: mean of context embeddings -> linear layer -> softmax.
 
     Parameters
@@ -53,152 +53,173 @@ class TinyLanguageModel(Vocabulary):
         Tokenizer transforms the model was trained with; prompts are tokenized the same way.
     seed : int
         Seed of the `numpy.random.Generator` for initialisation and shuffling.
+    min_count : int
+        Tokens seen fewer times in training share one `<unk>` row.
 
-    Attributes (after `train`)
+    Attributes (after `build`)
     --------------------------
-    vocab : list of str, sorted unique tokens
-    word_to_idx : dict str -> int
+    vocab : list of str, sorted unique tokens;  word_to_idx : dict str -> int
     E : (V, d) embedding matrix, one row per word
     W : (d, V) output matrix
     b : (V,) output bias
+    training : `training.TrainingState`, the plan and how far it got
     history : dict of per-epoch 'loss' and 'val_loss' lists
     """
 
     kind = "embedding"
+    has_embeddings = True
+    trainable = True
+    config_class = ModelConfig
 
-    def __init__(self, n=2, embedding_dim=32, transforms=(), seed=0):
-        if n < 1:
-            raise ValueError(f"context window must be at least 1, got {n}")
-        if embedding_dim < 1:
-            raise ValueError(f"embedding dimension must be at least 1, got {embedding_dim}")
-        self.config = ModelConfig(n=n, embedding_dim=embedding_dim, transforms=list(transforms), seed=seed)
-        self.vocab = []
-        self.word_to_idx = {}
+    def __init__(self, n=2, embedding_dim=32, transforms=(), seed=0, min_count=1):
+        config = ModelConfig(n=n, transforms=list(transforms), min_count=min_count, embedding_dim=embedding_dim,
+                             seed=seed)
+        try:
+            config.check()
+        except schema.SchemaError as e:
+            raise UserError(f"invalid model settings: {e}") from None
+        super().__init__(config)
         self.E = self.W = self.b = None
-        self.word_counts = None  # (V,) training occurrences of each word, for "most frequent" views
-        self.history = {"loss": [], "val_loss": []}
-
-    @property
-    def n(self):
-        return self.config.n
+        self.training = training.TrainingState()
 
     # ---- the lesson ---------------------------------------------------------------------------
 
     def _forward(self, context):
-        """Predict the next word from a context of word indices.
-
-        context: (n,) ints -> ctx_emb (d,), probs (V,)
-        """
-        ctx_emb = self.E[context].mean(axis=0)  # (d,)   average of the context words' rows
+        """Predict the next word from a list of context words: -> ctx_emb (d,), probs (V,)."""
+        indices = [self.word_to_idx[w] for w in context]
+        ctx_emb = self.E[indices].mean(axis=0)  # (d,)   average of the context words' rows
         logits = ctx_emb @ self.W + self.b  # (V,)   one score per vocabulary word
         probs = softmax(logits)  # (V,)   scores -> probabilities
         return ctx_emb, probs
 
-    def _step(self, context, target, lr):
-        """One step of gradient descent on one (context, target) example; returns its loss."""
-        ctx_emb, probs = self._forward(context)
-        loss = -np.log(probs[target])  # cross-entropy: surprise at the true next word
+    def _backward(self, context, target, ctx_emb, probs):
+        """Gradients of the loss -log probs[target], in the reverse order of `_forward`.
 
-        # Backward, in the reverse order of the forward pass.
+        Returns dE_rows (n, d), one row per context word, dW (d, V) and db (V,).
+        """
         dlogits = probs.copy()  # (V,)   d loss / d logits = probs - one_hot(target)
-        dlogits[target] -= 1.0
-        db = dlogits  # (V,)
-        dW = np.outer(ctx_emb, dlogits)  # (d, V)
+        dlogits[self.word_to_idx[target]] -= 1.0
+        db = dlogits  # (V,)   logits = ... + b
+        dW = np.outer(ctx_emb, dlogits)  # (d, V)   logits = ctx_emb @ W + ...
         dctx_emb = self.W @ dlogits  # (d,)
-        dE_row = dctx_emb / len(context)  # (d,)   the mean hands 1/n of it to each context row
+        dE_rows = np.tile(dctx_emb / len(context), (len(context), 1))  # (n, d)   the mean hands 1/n to each row
+        return dE_rows, dW, db
+
+    def _step(self, context, target, lr):
+        """One step of gradient descent on one example (context words, target word); returns its loss."""
+        ctx_emb, probs = self._forward(context)
+        loss = -np.log(probs[self.word_to_idx[target]])  # cross-entropy: surprise at the true next word
+        dE_rows, dW, db = self._backward(context, target, ctx_emb, probs)
 
         self.W -= lr * dW
         self.b -= lr * db
-        # A word twice in the context gets the gradient twice: np.add.at accumulates, while
-        # E[context] -= ... would apply it only once.
-        np.add.at(self.E, context, -lr * dE_row)
+        # A word twice in the context gets its share twice: np.add.at accumulates, while
+        # E[indices] -= ... would apply it only once.
+        indices = [self.word_to_idx[w] for w in context]
+        np.add.at(self.E, indices, -lr * dE_rows)
         return float(loss)
 
     # ---- building and training ----------------------------------------------------------------
 
     def build(self, words):
         """Make the vocabulary from a token list and initialise E, W, b from the seed."""
-        self.use_vocab(sorted(set(words)))
+        self.vocabulary = Vocabulary.build(words, self.config.min_count)
         V, d = len(self.vocab), self.config.embedding_dim
         rng = np.random.default_rng(self.config.seed)
         self.E = (INIT_SCALE * rng.standard_normal((V, d))).astype(np.float32)  # (V, d)
         self.W = (INIT_SCALE * rng.standard_normal((d, V))).astype(np.float32)  # (d, V)
         self.b = np.zeros(V, dtype=np.float32)  # (V,)
-        self.word_counts = np.zeros(V, dtype=np.int64)
+        ids = self.encode(words)
+        self.word_counts = np.bincount(ids[ids >= 0], minlength=V).astype(np.int64)
         self.history = {"loss": [], "val_loss": []}
-        self.config.epochs_trained = 0
+        self.training = training.TrainingState()
 
-    def train(self, words, epochs=5, lr=DEFAULT_LR, resume=False, val_words=None, callback=None,
-              batch_size=None, optimizer=training.DEFAULT_OPTIMIZER, schedule=training.DEFAULT_SCHEDULE,
-              reference=False):
-        """Learn from a token list; returns a `training.TrainReport`.
+    def train(self, words, epochs=training.DEFAULT_EPOCHS, lr=training.DEFAULT_LR, resume=False, val_words=None,
+              callback=None, batch_size=None, optimizer=training.DEFAULT_OPTIMIZER,
+              schedule=training.DEFAULT_SCHEDULE, reference=False, should_stop=None):
+        """Learn from a token list for `epochs` epochs (a new plan); returns a `training.TrainReport`.
 
         Parameters
         ----------
-        words : list of str
-            The training tokens, in order.
+        words : list of str, or list of lists of str (several texts; no example spans two)
         resume : bool
-            Continue from the current parameters instead of building a fresh vocabulary; tokens
-            outside the vocabulary are skipped (and listed in the report).
-        val_words : list of str, optional
+            Continue from the current parameters instead of building afresh; tokens outside the
+            vocabulary read as <unk>, or are skipped (and listed in the report) without one.
+        val_words : list of str (or of lists), optional
             Held-out tokens: their mean loss is measured after every epoch.
-        callback : callable, optional
-            Receives `training.Progress` and `training.EpochEnd` events.
+        callback, should_stop :
+            See `training.fit`.
         batch_size, optimizer, schedule, reference :
-            See `tlm.training.fit`. batch_size=1, 'sgd', 'constant' is exactly `_step` per example.
+            See `training.new_plan`. batch_size=1, 'sgd', 'constant' is exactly `_step` per example.
         """
+        texts = _texts(words)
         if not resume or self.E is None:
-            self.build(words)
-        report = training.fit(self, words, epochs, lr, batch_size=batch_size, optimizer=optimizer,
-                              schedule=schedule, val_words=val_words, callback=callback, reference=reference)
-        self.config.lr, self.config.optimizer, self.config.schedule = lr, optimizer, schedule
-        self.config.batch_size = report.batch_size
-        return report
+            self.build([w for text in texts for w in text])
+        examples = training.examples_of(self, texts)
+        val = training.examples_of(self, _texts(val_words), required=False) if val_words else None
+        training.new_plan(self, len(examples), epochs=epochs, lr=lr, schedule=schedule, optimizer=optimizer,
+                          batch_size=batch_size, engine="reference" if reference else "fast")
+        return training.fit(self, examples, val, callback, should_stop)
 
     # ---- using the model ----------------------------------------------------------------------
 
-    def predict(self, context_words):
-        """Probabilities of the next token after the given context tokens: (V,).
-
-        Fewer than n words are fine (the mean is over what is there); with none, only the bias
-        speaks: softmax(b).
-        """
-        ids = [self.index(w) for w in context_words][-self.n:] if context_words else []
-        if not ids:
-            return softmax(self.b)
-        return self._forward(np.array(ids))[1]
-
-    def generate(self, length=50, prompt=None, temperature=1.0, top_k=None, rng=None):
-        """Sample `length` tokens after the prompt; returns the tokens, prompt included."""
-        return generation.generate(self, length, prompt=prompt, temperature=temperature, top_k=top_k, rng=rng)
+    def _probs(self, rows):
+        if len(rows) == 0:
+            return softmax(self.b)  # no context: only the bias speaks
+        return np.exp(functional.log_probs(self.E, self.W, self.b, rows[None, :])[0])
 
     def mean_loss(self, contexts, targets):
-        """Mean cross-entropy (nats per token) over (M, n) contexts and (M,) targets."""
-        return batched.mean_loss(self.E, self.W, self.b, contexts, targets)
+        if len(targets) == 0:
+            return float("nan")
+        chunk = max(1, CHUNK_ELEMENTS // len(self.vocab))
+        total = 0.0
+        for start in range(0, len(targets), chunk):
+            ctx, tgt = contexts[start:start + chunk], targets[start:start + chunk]
+            log_p = functional.log_probs(self.E, self.W, self.b, ctx)  # (C, V)
+            total -= float(log_p[np.arange(len(tgt)), tgt].sum())
+        return total / len(targets)
 
-    def frequencies(self):
-        """Training counts of each vocabulary word: (V,)."""
-        return self.word_counts
+    def parameter_count(self):
+        V, d = len(self.vocab), self.config.embedding_dim
+        return 2 * V * d + V
+
+    def word_vectors(self, output=False):
+        """The rows of E (or, with `output`, the columns of W) as `vectors.WordVectors`."""
+        from vectors.word_vectors import WordVectors
+
+        return WordVectors(self.vocab, np.ascontiguousarray(self.W.T if output else self.E))
 
     def vector(self, word):
         """The learned embedding of `word` (a row of E): (d,)."""
         return self.E[self.index(word)]
 
-    def keyed_vectors(self, output=False):
-        """The rows of E (or, with `output`, the columns of W) as gensim `KeyedVectors`."""
-        from gensim.models import KeyedVectors
-
-        vectors = self.W.T if output else self.E
-        kv = KeyedVectors(vectors.shape[1])
-        kv.add_vectors(self.vocab, np.ascontiguousarray(vectors))
-        return kv
-
     def similarity(self, a, b):
         """Cosine similarity of two words' embeddings."""
-        self.index(a), self.index(b)
-        return float(self.keyed_vectors().similarity(a, b))
+        self.index(a), self.index(b)  # a folded word says so
+        return self.word_vectors().similarity(a, b)
 
     def most_similar(self, word, topn=10):
         """The `topn` words whose embeddings have the largest cosine with `word`'s: [(word, cos)]."""
         self.index(word)
-        return self.keyed_vectors().most_similar(word, topn=topn)
+        return self.word_vectors().most_similar([word], topn=topn)
+
+    # ---- files --------------------------------------------------------------------------------
+
+    def to_dict(self):
+        return {**super().to_dict(), "params": {"E": self.E, "W": self.W, "b": self.b},
+                "training": self.training.to_dict()}
+
+    def _load_parameters(self, doc):
+        V, d = len(self.vocab), self.config.embedding_dim
+        params = schema.require(doc, "params")
+        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d))
+        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V))
+        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,))
+        self.training = training.TrainingState.from_dict(schema.require(doc, "training"),
+                                                         {"E": self.E, "W": self.W, "b": self.b})
+
+
+def _texts(words):
+    """A token list, or a list of token lists, as a list of token lists."""
+    return [words] if not words or isinstance(words[0], str) else list(words)
+

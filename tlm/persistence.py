@@ -1,153 +1,137 @@
 """Model files: every tlm model as one JSON document, written atomically and checked on loading.
 
-A file holds a format tag and version, the model kind, its config, the vocabulary, the parameters
-as nested lists (float32 values written exactly, so loading gives the same probabilities) and the
-training history. Leaves out what the numbers mean (the model classes).
+Version 2 (written now): a format tag and version, the model kind, and the kind's `to_dict`, in
+which every array is an object {"dtype": "float32", "shape": [...], "data": "<base64>"} holding the
+little-endian bytes (exact, and about a quarter of the size of decimal text). Version 1 files
+(arrays as nested lists, training settings inside "config") still load.
+
+Reading never trusts the file: its size is checked before parsing, and every field is checked
+by the model class (`tlm/schema.py`). Leaves out what the numbers mean (the model classes) and
+the export formats for other tools (`tlm/export.py`).
 """
 
+import base64
+import binascii
 import json
-import os
-import tempfile
 
 import numpy as np
 
-from tlm.errors import TlmError
+from tinylm import files
+from tinylm.errors import UserError
+from tlm import counts, model, schema  # noqa: F401  (defining the classes registers their kinds)
+from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
-VERSION = 1
+VERSION = 2
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: larger than any model this toolkit trains (Gutenberg-all: ~30 MB)
+DTYPES = {"float32": "<f4", "int64": "<i8"}
 
 
-class ModelFileError(TlmError):
+class ModelFileError(UserError):
     """A model file that cannot be read: missing, corrupt, foreign or inconsistent."""
 
 
-def atomic_write_text(path, text):
-    """Write `text` to `path` through a temporary file and a rename: a crash or Ctrl-C leaves either
-    the old file or the new one, never half of one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
-    except OSError as e:
-        raise TlmError(f"cannot write {path}: {e.strerror}") from None
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise TlmError(f"cannot write {path}: {e.strerror}") from None
-        raise
+def encode_arrays(value):
+    """`value` with every numpy array replaced by its base64 form (see the module docstring)."""
+    if isinstance(value, np.ndarray):
+        name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[value.dtype]
+        data = np.ascontiguousarray(value, dtype=DTYPES[name]).tobytes()
+        return {"dtype": name, "shape": list(value.shape), "data": base64.b64encode(data).decode("ascii")}
+    if isinstance(value, dict):
+        return {k: encode_arrays(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_arrays(v) for v in value]
+    return value
 
 
-def save(model, path):
-    """Write `model` (any kind in `KINDS`) to `path` as JSON."""
-    doc = {"format": FORMAT, "version": VERSION, "kind": model.kind, **KINDS[model.kind][0](model)}
-    atomic_write_text(path, json.dumps(doc, separators=(",", ":")))
+def _is_encoded_array(value):
+    return isinstance(value, dict) and set(value) == {"dtype", "shape", "data"}
+
+
+def decode_arrays(value):
+    """The inverse of `encode_arrays`: base64 array objects become (writable) numpy arrays."""
+    if _is_encoded_array(value):
+        return _decode_array(value)
+    if isinstance(value, dict):
+        return {k: decode_arrays(v) for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [decode_arrays(v) for v in value]
+    return value
+
+
+def _decode_array(value):
+    dtype = schema.choice(value["dtype"], "an array's dtype", list(DTYPES))
+    shape = value["shape"]
+    if not (isinstance(shape, list) and len(shape) <= 2 and all(type(s) is int and 0 <= s < 2**31 for s in shape)):
+        raise schema.SchemaError(f"an array's shape must be a list of at most 2 sizes, got {str(shape)[:40]}")
+    if not isinstance(value["data"], str):
+        raise schema.SchemaError("an array's data must be a base64 string")
+    try:
+        data = base64.b64decode(value["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise schema.SchemaError("an array's data is not valid base64") from None
+    itemsize = np.dtype(DTYPES[dtype]).itemsize
+    if len(data) != itemsize * int(np.prod(shape)):
+        raise schema.SchemaError(f"an array of shape {shape} needs {itemsize * int(np.prod(shape))} bytes, "
+                                 f"its data has {len(data)}")
+    return np.frombuffer(data, dtype=DTYPES[dtype]).reshape(shape).astype(dtype)  # a writable, native copy
+
+
+def save(lm, path):
+    """Write `lm` (any `LanguageModel`) to `path` as version-2 JSON, atomically."""
+    doc = {"format": FORMAT, "version": VERSION, "kind": lm.kind, **encode_arrays(lm.to_dict())}
+    files.atomic_write(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
 
 
 def load(path):
-    """Read a model file written by `save`; raises `ModelFileError` saying what is wrong."""
+    """Read a model file written by `save` (version 1 or 2); raises `ModelFileError` saying what is wrong."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise ModelFileError(f"model file not found: {path}") from None
-    except IsADirectoryError:
-        raise ModelFileError(f"model path is a directory: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelFileError(f"{path} is not a tlm model file (not valid JSON: {e})") from None
+        raw = files.read_bytes(path, "model file", MAX_FILE_BYTES)
+    except UserError as e:
+        raise ModelFileError(str(e)) from None
+    return from_json(raw, path)
+
+
+def from_json(raw, path="the model"):
+    """A model from the bytes of a model file (see `load`)."""
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:  # ValueError: JSON syntax, or an integer of 5000 digits
+        raise ModelFileError(f"{path} is not a tlm model file (not valid JSON: {str(e)[:100]})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path} is not a tlm model file (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a tlm model file (no \"format\": \"{FORMAT}\" tag)")
-    if doc.get("version") != VERSION:
-        raise ModelFileError(f"{path} has model format version {doc.get('version')!r}; this tlm reads version {VERSION}")
-    if doc.get("kind") not in KINDS:
-        raise ModelFileError(f"{path} holds a model of unknown kind {doc.get('kind')!r}")
+    version = doc.get("version")
+    if version not in (1, VERSION):
+        raise ModelFileError(f"{path} has model format version {str(version)[:20]}; this tlm reads versions 1 and {VERSION}")
+    kind = doc.get("kind")
+    if not isinstance(kind, str) or kind not in LanguageModel.kinds:
+        raise ModelFileError(f"{path} holds a model of unknown kind {str(kind)[:40]!r}")
     try:
-        return KINDS[doc["kind"]][1](doc)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ModelFileError(f"{path} is a damaged tlm model file ({type(e).__name__}: {e})") from None
+        doc = decode_arrays(doc) if version == VERSION else _upgrade_v1(doc)
+        return LanguageModel.kinds[kind].from_dict(doc)
+    except (schema.SchemaError, TypeError, ValueError, KeyError, RecursionError) as e:
+        raise ModelFileError(f"{path} is a damaged tlm model file ({str(e)[:200]})") from None
 
 
-def _array(doc, key, shape):
-    a = np.asarray(doc[key], dtype=np.float32)
-    if a.shape != shape:
-        raise ValueError(f"{key} has shape {a.shape}, expected {shape}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{key} holds NaN or infinite values")
-    return a
-
-
-def _vocab(doc):
-    vocab = doc["vocab"]
-    if not all(isinstance(w, str) for w in vocab) or len(set(vocab)) != len(vocab):
-        raise ValueError("vocab must be a list of distinct strings")
-    return list(vocab)
-
-
-def _counts(values, V):
-    counts = np.asarray(values, dtype=np.int64)
-    if counts.shape != (V,) or (counts < 0).any():
-        raise ValueError(f"word_counts must be {V} non-negative integers")
-    return counts
-
-
-def _embedding_to_dict(model):
-    return {"config": vars(model.config), "vocab": model.vocab, "word_counts": model.word_counts.tolist(),
-            "E": model.E.tolist(), "W": model.W.tolist(), "b": model.b.tolist(), "history": model.history}
-
-
-def _embedding_from_dict(doc):
-    from tlm.model import ModelConfig, TinyLanguageModel
-
-    config = ModelConfig(**doc["config"])
-    model = TinyLanguageModel(config.n, config.embedding_dim, config.transforms, config.seed)
-    model.config = config
-    model.use_vocab(_vocab(doc))
-    V, d = len(model.vocab), config.embedding_dim
-    model.E = _array(doc, "E", (V, d))
-    model.W = _array(doc, "W", (d, V))
-    model.b = _array(doc, "b", (V,))
-    model.word_counts = _counts(doc["word_counts"], V)
-    model.history = {"loss": list(doc["history"]["loss"]), "val_loss": list(doc["history"]["val_loss"])}
-    return model
-
-
-def _counts_to_dict(model):
-    # One row [context ids..., next id, count] per n-gram, in a list per context length j = 0..n.
-    ngrams = [[[*context, nxt, c] for context, followers in table.items() for nxt, c in followers.items()]
-              for table in model.tables]
-    return {"config": vars(model.config), "vocab": model.vocab, "ngrams": ngrams, "history": model.history}
-
-
-def _counts_from_dict(doc):
-    from collections import Counter, defaultdict
-
-    from tlm.counts import CountConfig, CountModel
-
-    config = CountConfig(**doc["config"])
-    model = CountModel(config.n, config.add_k, config.transforms)
-    model.use_vocab(_vocab(doc))
-    if len(doc["ngrams"]) != config.n + 1:
-        raise ValueError(f"ngrams must hold {config.n + 1} tables")
-    model.tables = []
-    for j, rows in enumerate(doc["ngrams"]):
-        table = defaultdict(Counter)
-        for row in rows:
-            if len(row) != j + 2 or not all(isinstance(x, int) and 0 <= x < len(model.vocab) for x in row[:-1]) \
-                    or not (isinstance(row[-1], int) and row[-1] > 0):
-                raise ValueError(f"bad n-gram row {row!r} in table {j}")
-            table[tuple(row[:j])][row[j]] = row[-1]
-        model.tables.append(table)
-    model.history = {"loss": list(doc["history"]["loss"]), "val_loss": list(doc["history"]["val_loss"])}
-    return model
-
-
-# kind -> (to dict, from dict)
-KINDS = {"embedding": (_embedding_to_dict, _embedding_from_dict), "counts": (_counts_to_dict, _counts_from_dict)}
+def _upgrade_v1(doc):
+    """A version-1 document in version 2's layout (arrays stay nested lists; the schema reads both)."""
+    config = dict(schema.require(doc, "config"))
+    doc = {**doc, "folded": []}
+    if doc["kind"] == "embedding":
+        settings = {k: config.pop(k) for k in ("lr", "batch_size", "optimizer", "schedule", "epochs_trained")
+                    if k in config}
+        done = settings.pop("epochs_trained", 0)
+        doc["params"] = {k: schema.require(doc, k) for k in "EWb"}
+        # A version-1 run always finished its epochs; Adam's moments were not saved.
+        doc["training"] = {**settings, "epochs": done, "epochs_done": done, "epochs_trained": done}
+    else:  # a count model: its word counts are the unigram table's
+        vocab, ngrams = schema.require(doc, "vocab"), schema.require(doc, "ngrams")
+        word_counts = [0] * (len(vocab) if isinstance(vocab, list) else 0)
+        for row in ngrams[0] if isinstance(ngrams, list) and ngrams and isinstance(ngrams[0], list) else []:
+            if isinstance(row, list) and len(row) == 2 and type(row[0]) is int and 0 <= row[0] < len(word_counts):
+                word_counts[row[0]] = row[1]
+        doc["word_counts"] = word_counts
+    doc["config"] = config
+    return doc

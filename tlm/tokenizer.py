@@ -6,6 +6,8 @@ Leaves out vocabularies and indices: the model maps tokens to rows itself.
 
 import re
 
+from tinylm.errors import UserError
+
 # Words (letters, digits, underscores, inner apostrophes) or any single other non-space character,
 # so "wood," becomes ["wood", ","].
 _TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
@@ -48,13 +50,13 @@ def tokenize(text, transforms=()):
 
     Raises
     ------
-    ValueError
+    UserError
         If a transform name is unknown.
     """
     tokens = split(text)
     for name in transforms:
         if name not in TRANSFORMS:
-            raise ValueError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
+            raise UserError(f"unknown transform {name!r}; known: {', '.join(TRANSFORMS)}")
         tokens = TRANSFORMS[name][0](tokens)
     return tokens
 

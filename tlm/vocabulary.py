@@ -1,30 +1,104 @@
-"""The vocabulary: tokens to row indices and back, shared by both model kinds.
+"""The vocabulary: tokens to rows and back, shared by every model kind (models hold one, by
+composition, as `model.vocabulary`).
 
-A mixin: the model keeps `vocab` (sorted tokens) and `word_to_idx`; this adds the look-ups.
+Row i is `tokens[i]`; tokens are sorted, as the lab's `sorted(set(words))`. With `min_count` > 1,
+tokens seen fewer times in training are folded into one `<unk>` row, so the model still predicts
+every position of a text; the folded words are remembered so that a question about one of them
+says so instead of "unknown word". Leaves out counting occurrences for other purposes (the models).
 """
 
-import difflib
+from collections import Counter
 
 import numpy as np
 
+from tinylm.errors import UnknownWordError, unknown_word
+
+UNK = "<unk>"
+
+
+class WordIndex(dict):
+    """dict token -> row whose missing keys raise `UnknownWordError` (a `KeyError`) with close
+    spellings, so the lab's `self.word_to_idx[w]` explains a typo. `.get` still returns defaults."""
+
+    def __init__(self, vocabulary):
+        super().__init__((w, i) for i, w in enumerate(vocabulary.tokens))
+        self._vocabulary = vocabulary
+
+    def __missing__(self, word):
+        raise self._vocabulary.unknown(word)
+
 
 class Vocabulary:
-    """Look-ups over `self.vocab` / `self.word_to_idx`."""
+    """Tokens to rows and back.
 
-    def use_vocab(self, vocab):
-        """Adopt an ordered token list as the vocabulary (row i is vocab[i])."""
-        self.vocab = list(vocab)
-        self.word_to_idx = {w: i for i, w in enumerate(self.vocab)}
+    Parameters
+    ----------
+    tokens : list of str
+        Distinct tokens in row order.
+    folded : iterable of str
+        Words folded into `<unk>` (seen fewer than `min_count` times in training).
+    min_count : int
+        The threshold that folded them.
+    """
+
+    def __init__(self, tokens=(), folded=(), min_count=1):
+        self.tokens = list(tokens)
+        self.folded = set(folded)
+        self.min_count = min_count
+        self.word_to_idx = WordIndex(self)
+        if len(self.word_to_idx) != len(self.tokens):
+            raise ValueError("vocabulary tokens must be distinct")
+
+    @classmethod
+    def build(cls, words, min_count=1):
+        """The sorted vocabulary of a token list; with min_count > 1, rarer tokens fold into <unk>."""
+        counts = Counter(words)
+        kept = [w for w, c in counts.items() if c >= min_count]
+        folded = [w for w, c in counts.items() if c < min_count]
+        return cls(sorted(kept + [UNK] if folded else kept), folded, min_count)
+
+    def __len__(self):
+        return len(self.tokens)
+
+    def __iter__(self):
+        return iter(self.tokens)
+
+    def __getitem__(self, row):
+        return self.tokens[row]
+
+    def __contains__(self, token):
+        return token in self.word_to_idx
+
+    @property
+    def unk(self):
+        """The row of <unk>, or None when nothing was folded."""
+        return self.word_to_idx.get(UNK)
 
     def encode(self, words):
-        """Token list -> array of indices, with -1 for tokens outside the vocabulary."""
-        return np.array([self.word_to_idx.get(w, -1) for w in words], dtype=np.int64)
+        """Token list -> (N,) int32 rows; a token outside the vocabulary becomes <unk>'s row, or -1
+        when there is no <unk> (training then skips the windows that touch it)."""
+        default = -1 if self.unk is None else self.unk
+        get = self.word_to_idx.get
+        return np.fromiter((get(w, default) for w in words), dtype=np.int32, count=len(words))
 
     def index(self, word):
-        """The row of `word`; a `KeyError` naming close spellings if it is not in the vocabulary."""
-        try:
-            return self.word_to_idx[word]
-        except KeyError:
-            close = difflib.get_close_matches(word, self.vocab, n=3)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise KeyError(f"word {word!r} not in vocabulary ({len(self.vocab)} words){hint}") from None
+        """The row of `word` itself (never <unk>'s); an `UnknownWordError` otherwise."""
+        return self.word_to_idx[word]
+
+    def lookup(self, word):
+        """The row that stands for `word` in a context: its own, else <unk>'s; an
+        `UnknownWordError` when the vocabulary has no <unk>."""
+        row = self.word_to_idx.get(word)
+        if row is None:
+            if self.unk is None:
+                raise self.unknown(word)
+            return self.unk
+        return row
+
+    def unknown(self, word):
+        """The `UnknownWordError` for `word`: folded into <unk>, or never seen (with close spellings)."""
+        if word in self.folded:
+            return UnknownWordError(word, f"word {word!r} was folded into {UNK}: it is one of the "
+                                          f"{len(self.folded):,} words seen fewer than {self.min_count} "
+                                          f"times in training (--min-count {self.min_count})")
+        return unknown_word(word, self.tokens, len(self.tokens))

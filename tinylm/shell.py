@@ -1,6 +1,7 @@
 """An interactive Python shell on a namespace, usable from a terminal or a pipe.
 
 Used by `tlm generate --interact` and `wp shell`; the callers choose the names and the banner.
+Leaves out what the names are (the commands pass them in).
 """
 
 import code

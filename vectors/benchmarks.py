@@ -5,6 +5,8 @@ analogy set (accuracy of 3CosAdd, per section and in total).
 Same rules as gensim's `evaluate_word_pairs` / `evaluate_word_analogies` (case-insensitive,
 questions with words outside the top `restrict` words skipped and counted), but the analogies run
 as batched matrix products with a progress callback. Used by `wp eval` and `tlm eval`.
+
+Takes `WordVectors`; gensim is needed only for its data files and scipy for Spearman's rho.
 """
 
 from dataclasses import dataclass, field
@@ -22,16 +24,10 @@ def datapath(name):
     return gensim_datapath(name)
 
 
-def _lower_vocab(kv, restrict):
+def _lower_vocab(wv, restrict):
     """lower-cased word -> row, among the top `restrict` words; the most frequent spelling wins."""
-    keys = kv.index_to_key[:restrict] if restrict else kv.index_to_key
+    keys = wv.words[:restrict] if restrict else wv.words
     return {w.lower(): i for i, w in reversed(list(enumerate(keys)))}
-
-
-def _unit(vectors):
-    """Rows scaled to length 1 (zero rows stay zero): (N, d) -> (N, d)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
 
 
 def read_pairs(path):
@@ -58,7 +54,7 @@ class PairResult:
         return 1 - self.covered / self.total
 
 
-def word_pairs(kv, name, restrict=None, only=None):
+def word_pairs(wv, name, restrict=None, only=None):
     """Spearman correlation between the model's cosines and human ratings on one pair set.
 
     `only`, a set of (a, b) pairs, limits the evaluation to those (to compare models on common pairs).
@@ -66,21 +62,20 @@ def word_pairs(kv, name, restrict=None, only=None):
     from scipy.stats import spearmanr
 
     pairs = read_pairs(datapath(PAIR_SETS[name]))
-    vocab = _lower_vocab(kv, restrict)
+    vocab = _lower_vocab(wv, restrict)
     kept = [(vocab[a], vocab[b], score) for a, b, score in pairs
             if a in vocab and b in vocab and (only is None or (a, b) in only)]
     gold = [score for _, _, score in kept]
-    # Normalise only the rows the pairs use, not the whole (possibly 400k-word) matrix.
-    left = _unit(np.asarray(kv.vectors[[i for i, _, _ in kept]], dtype=np.float32))
-    right = _unit(np.asarray(kv.vectors[[j for _, j, _ in kept]], dtype=np.float32))
-    model = (left * right).sum(axis=1)
+    left = wv.unit[[i for i, _, _ in kept]]  # (P, d)
+    right = wv.unit[[j for _, j, _ in kept]]  # (P, d)
+    model = (left * right).sum(axis=1)  # (P,) cosines
     rho = float(spearmanr(gold, model).statistic) if len(gold) > 1 else float("nan")
     return PairResult(name, rho, len(gold), len(pairs))
 
 
-def covered_pairs(kv, name, restrict=None):
+def covered_pairs(wv, name, restrict=None):
     """The (a, b) pairs of a pair set that this model has both words of."""
-    vocab = _lower_vocab(kv, restrict)
+    vocab = _lower_vocab(wv, restrict)
     return {(a, b) for a, b, _ in read_pairs(datapath(PAIR_SETS[name])) if a in vocab and b in vocab}
 
 
@@ -119,14 +114,14 @@ class AnalogyResult:
         return self.skipped / total if total else float("nan")
 
 
-def analogies(kv, restrict=None, progress=None):
+def analogies(wv, restrict=None, progress=None):
     """Accuracy on the Google analogies: for 'a : b :: c : ?' the answer is the word (a, b, c
     excluded) whose unit vector has the largest dot product with unit(b) - unit(a) + unit(c).
 
     `progress(done, total)` is called after each chunk of questions.
     """
-    vocab = _lower_vocab(kv, restrict)
-    unit = _unit(np.asarray(kv.vectors[:restrict or len(kv)], dtype=np.float32))
+    vocab = _lower_vocab(wv, restrict)
+    unit = wv.unit[:restrict]  # (N', d)
     sections = read_analogies(datapath(ANALOGY_FILE))
     total = sum(len(qs) for _, qs in sections)
     result, done = AnalogyResult(), 0
@@ -150,13 +145,13 @@ def analogies(kv, restrict=None, progress=None):
     return result
 
 
-def run_all(kv, restrict=None, analogy_progress=None, only_pairs=None):
+def run_all(wv, restrict=None, analogy_progress=None, only_pairs=None):
     """All three benchmarks as a JSON-ready dict (`wp eval`, `tlm eval`, the comparison bench).
 
     `only_pairs`, a dict pair-set name -> set of (a, b), limits the pair sets (see `word_pairs`).
     """
-    pairs = [word_pairs(kv, name, restrict=restrict, only=(only_pairs or {}).get(name)) for name in PAIR_SETS]
-    result = analogies(kv, restrict=restrict, progress=analogy_progress)
+    pairs = [word_pairs(wv, name, restrict=restrict, only=(only_pairs or {}).get(name)) for name in PAIR_SETS]
+    result = analogies(wv, restrict=restrict, progress=analogy_progress)
     return {
         "pairs": [{"name": p.name, "spearman": p.spearman, "covered": p.covered, "total": p.total,
                    "oov_share": p.oov_share} for p in pairs],

@@ -1,0 +1,140 @@
+"""What the commands print: results on standard output, notes and progress on standard error.
+
+`GuardedStdout` keeps a closed pipe (`tlm train | head -1`) or a full device from stopping the work:
+the first failed write is remembered, later output is dropped, and the command finishes (a
+training run still saves its model). The printing helpers shape results the same way for both
+commands: ranked (word, score) lists, JSON, and the benchmark table.
+"""
+
+import errno
+import io
+import json
+import math
+import os
+import sys
+
+
+class GuardedStdout(io.TextIOBase):
+    """A text stream in front of the real stdout that never raises on write.
+
+    `failure` is None while writes succeed, else the first `OSError` (EPIPE for a closed pipe,
+    ENOSPC for a full device). Each complete line is flushed, so a reader sees it at once.
+    """
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+        self.failure = None
+
+    @property
+    def encoding(self):
+        return self.stream.encoding
+
+    @property
+    def errors(self):
+        return self.stream.errors
+
+    def isatty(self):
+        return self.stream.isatty()
+
+    def fileno(self):
+        return self.stream.fileno()
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if self.failure is None:
+            try:
+                self.stream.write(s)
+                if "\n" in s:
+                    self.stream.flush()
+            except OSError as e:
+                self._fail(e)
+        return len(s)
+
+    def flush(self):
+        if self.failure is None:
+            try:
+                self.stream.flush()
+            except OSError as e:
+                self._fail(e)
+
+    def _fail(self, error):
+        self.failure = error
+        # Whatever is still buffered must not fail again when Python flushes stdout at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+
+    @property
+    def broken_pipe(self):
+        return isinstance(self.failure, BrokenPipeError) or getattr(self.failure, "errno", None) == errno.EPIPE
+
+
+def note(line):
+    """A line for the user on stderr (notes, warnings, errors); never fails."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def print_json(value):
+    """One JSON document on a line; non-finite numbers become null (JSON has no NaN)."""
+    print(json.dumps(_finite(value), ensure_ascii=False))
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def print_ranked(pairs, as_json, score="cosine"):
+    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON (`score` names it)."""
+    if as_json:
+        print_json([{"word": w, score: round(float(c), 6)} for w, c in pairs])
+        return
+    width = max((len(w) for w, _ in pairs), default=0)
+    for word, value in pairs:
+        print(f"{word:<{width}}  {value:.4f}")
+
+
+def _score(x):
+    return "n/a" if x is None or math.isnan(x) else f"{x:.4f}"
+
+
+def print_evaluation(result, restrict_text):
+    """The dict of `vectors.benchmarks.run_all` as a table."""
+    for p in result["pairs"]:
+        print(f"{p['name']:<11} Spearman {_score(p['spearman'])}  ({p['covered']}/{p['total']} pairs, "
+              f"OOV {p['oov_share']:.1%})")
+    a = result["analogies"]
+    oov = "n/a" if math.isnan(a["oov_share"]) else f"{a['oov_share']:.1%}"
+    print(f"Google analogies ({restrict_text}): accuracy {_score(a['accuracy'])}  ({a['correct']}/{a['answered']} "
+          f"answered, {a['skipped']} skipped for OOV words = {oov})")
+    for s in a["sections"]:
+        print(f"  {s['name']:<28} {s['correct'] / s['answered']:.4f}  ({s['correct']}/{s['answered']})")
+
+
+def progress_bar(desc, unit=" q"):
+    """(update(done, total), close()) drawing a tqdm bar on stderr when it is a terminal; else no-ops."""
+    if not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True)
+
+    def update(done, total):
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return update, bar.close

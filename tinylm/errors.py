@@ -1,0 +1,39 @@
+"""The one exception family for problems a user can fix: bad input, bad files, bad settings.
+
+A command prints a `UserError` as one line on stderr and exits with status 1; anything else is a
+bug. Messages name what is wrong and what to do, and never assume a command line (the library
+raises them too), so they read the same from a test, a shell or the web page.
+"""
+
+import difflib
+
+
+class UserError(Exception):
+    """A problem with the user's input, files or settings, explained in one line."""
+
+
+class UnknownWordError(UserError, KeyError):
+    """A word outside a vocabulary: a `UserError` for the commands and a `KeyError` for code that
+    looks words up like a dict (`model.word_to_idx['wood']`), with up to three close spellings."""
+
+    def __init__(self, word, message, suggestions=()):
+        super().__init__(message)
+        self.word = word
+        self.suggestions = list(suggestions)
+
+    def __str__(self):  # KeyError would show the message in quotes
+        return self.args[0]
+
+
+def close_spellings(word, candidates, n=3, cutoff=0.75):
+    """Up to `n` entries of `candidates` that look like `word` (difflib's ratio >= cutoff)."""
+    if not isinstance(word, str) or len(word) > 100:  # difflib is quadratic in the word's length
+        return []
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+
+
+def unknown_word(word, candidates, size, what="the vocabulary"):
+    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates`."""
+    close = close_spellings(word, candidates)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return UnknownWordError(word, f"word {word!r} is not in {what} ({size:,} words){hint}", close)

@@ -1,0 +1,66 @@
+"""How much memory a request may take, checked before allocating rather than discovered by a crash.
+
+`require(nbytes, what, advice)` refuses a request larger than half of what this process can still
+get: the machine's available memory, or what is left under an address-space limit (`ulimit -v`,
+`resource.setrlimit`), whichever is smaller.
+"""
+
+import os
+import resource
+
+from tinylm.errors import UserError
+
+SHARE = 0.5  # of the memory still available that one request may take
+
+
+def _meminfo_bytes(field):
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _address_space_used():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def available_bytes():
+    """Bytes this process can still allocate, as far as the system tells."""
+    available = _meminfo_bytes("MemAvailable")
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError):
+            available = 1 << 40  # unknown: do not refuse on a guess
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        available = min(available, max(soft - _address_space_used(), 0))
+    return available
+
+
+def human(nbytes):
+    """1234567 -> '1.2 MB'."""
+    value = float(nbytes)
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if value < 1000 or unit == "PB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+
+
+def require(nbytes, what, advice):
+    """Raise `UserError` if `what` (needing about `nbytes`) would take more than SHARE of what is available."""
+    available = available_bytes()
+    if nbytes > SHARE * available:
+        raise UserError(f"{what} needs about {human(nbytes)} of memory, more than this machine can spare "
+                        f"({human(available)} available); {advice}")

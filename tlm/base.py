@@ -1,0 +1,160 @@
+"""The interface every tlm model shares, in the style of minbpe's `Tokenizer` base class.
+
+A model has a vocabulary (by composition), a context window `n`, a next-token distribution
+`predict(context_words) -> (V,)`, a loss on examples, generation, a per-epoch history, and
+`to_dict` / `from_dict` for its file. What a model can do beyond that is said by attributes, not
+by comparing kind names:
+
+- `has_embeddings`: its rows of E are learned word vectors (`word_vectors()`)
+- `trainable`: it learns by gradient descent, so `tlm train --resume` can continue it
+
+Subclasses register themselves under their `kind` (the name in model files). Leaves out files
+(`tlm/persistence.py`), training (`tlm/training.py`) and sampling (`tlm/generation.py`).
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from tinylm.errors import UserError
+from tlm import schema
+from tlm.tokenizer import TRANSFORMS
+from tlm.vocabulary import Vocabulary
+
+MAX_CONTEXT = 64  # longest context window a model (or its file) may have
+
+
+@dataclass
+class Config:
+    """Settings every model kind has: the context window, the tokenizer transforms, the vocabulary's fold."""
+
+    n: int = 2  # context window: how many previous tokens predict the next
+    transforms: list = field(default_factory=list)  # tokenizer transforms, applied in order
+    min_count: int = 1  # rarer tokens are folded into <unk>
+
+    @classmethod
+    def from_dict(cls, doc):
+        """Checked config of a model file (unknown keys are refused, missing ones take defaults)."""
+        if not isinstance(doc, dict):
+            raise schema.SchemaError("config must be a JSON object")
+        unknown = set(doc) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise schema.SchemaError(f"config has unknown settings {sorted(unknown)}")
+        config = cls(**doc)
+        config.check()
+        return config
+
+    def check(self):
+        schema.integer(self.n, "config.n", 1, MAX_CONTEXT)
+        schema.strings(self.transforms, "config.transforms", options=list(TRANSFORMS))
+        schema.integer(self.min_count, "config.min_count", 1, 2**31 - 1)
+
+
+class LanguageModel:
+    """A next-token model over a vocabulary; see the module docstring."""
+
+    kind = None  # name in model files
+    has_embeddings = False
+    trainable = False
+    kinds = {}  # kind -> class, filled as subclasses are defined
+    config_class = Config
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            LanguageModel.kinds[cls.kind] = cls
+
+    def __init__(self, config):
+        self.config = config
+        self.vocabulary = Vocabulary(min_count=config.min_count)
+        self.word_counts = np.zeros(0, dtype=np.int64)  # (V,) training occurrences of each token
+        self.history = {"loss": [], "val_loss": []}
+
+    # ---- the vocabulary -----------------------------------------------------------------------
+
+    @property
+    def n(self):
+        return self.config.n
+
+    @property
+    def vocab(self):
+        """The tokens, row order (a list)."""
+        return self.vocabulary.tokens
+
+    @property
+    def word_to_idx(self):
+        """dict token -> row (a missing word raises a `KeyError` with close spellings)."""
+        return self.vocabulary.word_to_idx
+
+    def encode(self, words):
+        return self.vocabulary.encode(words)
+
+    def index(self, word):
+        return self.vocabulary.index(word)
+
+    def frequencies(self):
+        """Training occurrences of each token: (V,)."""
+        return self.word_counts
+
+    # ---- predicting ---------------------------------------------------------------------------
+
+    def predict(self, context_words):
+        """Probabilities of the next token after the given context tokens: (V,).
+
+        Only the last n tokens count; fewer are fine. A word outside the vocabulary reads as <unk>
+        when the model has one, else raises `UnknownWordError`.
+        """
+        rows = [self.vocabulary.lookup(w) for w in context_words][-self.n:] if context_words else []
+        return self._probs(np.array(rows, dtype=np.int32))
+
+    def _probs(self, rows):
+        """(k,) context rows, 0 <= k <= n -> (V,) next-token probabilities."""
+        raise NotImplementedError
+
+    def mean_loss(self, contexts, targets):
+        """Mean cross-entropy in nats per token of (M, n) contexts and (M,) targets (NaN if M = 0)."""
+        raise NotImplementedError
+
+    def generate(self, length=50, prompt=None, temperature=1.0, top_k=None, rng=None):
+        """Sample `length` tokens after the prompt; returns the tokens, prompt included."""
+        from tlm import generation
+
+        return generation.generate(self, length, prompt=prompt, temperature=temperature, top_k=top_k, rng=rng)
+
+    def word_vectors(self, output=False):
+        """The model's word vectors as `vectors.WordVectors`."""
+        raise UserError(f"a {self.kind} model has no learned word vectors (train with --kind embedding)")
+
+    # ---- describing ---------------------------------------------------------------------------
+
+    def parameter_count(self):
+        raise NotImplementedError
+
+    def describe(self):
+        """One line: kind, vocabulary, context and size."""
+        folded = f" (incl. <unk> for {len(self.vocabulary.folded):,} rare words)" if self.vocabulary.folded else ""
+        return f"{self.kind} model, {len(self.vocab):,} tokens{folded}, n={self.n}, {self.parameter_count():,} parameters"
+
+    # ---- files --------------------------------------------------------------------------------
+
+    def to_dict(self):
+        """The model as a JSON-ready dict; numpy arrays are left for the file format to encode."""
+        return {"config": asdict(self.config), "vocab": self.vocab, "folded": sorted(self.vocabulary.folded),
+                "word_counts": self.word_counts, "history": self.history}
+
+    @classmethod
+    def from_dict(cls, doc):
+        """A model from `to_dict`'s output, every field checked (`schema.SchemaError` if not valid)."""
+        model = cls.__new__(cls)
+        model.config = cls.config_class.from_dict(schema.require(doc, "config"))
+        vocab = schema.strings(schema.require(doc, "vocab"), "vocab", distinct=True)
+        folded = schema.strings(doc.get("folded", []), "folded", distinct=True)
+        model.vocabulary = Vocabulary(vocab, folded, model.config.min_count)
+        model.word_counts = schema.counts(schema.require(doc, "word_counts"), "word_counts", len(vocab))
+        model.history = schema.history(schema.require(doc, "history"))
+        model._load_parameters(doc)
+        return model
+
+    def _load_parameters(self, doc):
+        """Read and check the kind's own fields of `doc` (called by `from_dict`)."""
+        raise NotImplementedError

