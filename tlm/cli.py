@@ -101,7 +101,8 @@ def cmd_train(args):
         return _train_counts(args)
     training.check_settings(args.epochs or 1, args.lr or training.DEFAULT_LR, args.batch_size,
                             args.optimizer or training.DEFAULT_OPTIMIZER,
-                            args.lr_schedule or training.DEFAULT_SCHEDULE, "reference" if args.reference else "fast")
+                            args.lr_schedule or training.DEFAULT_SCHEDULE, "reference" if args.reference else "fast",
+                            args.loss or "full")
     files.check_output(args.output, inputs=args.filepath or (), what="--output")
     with files.exclusive(args.output, "--output"), signals.StopRequests() as stop:
         model = _resumed_model(args) if args.resume else TinyLanguageModel(
@@ -166,7 +167,8 @@ def _plan(model, args, examples):
     """Start the plan the arguments ask for, or (--resume without --epochs) finish the saved one; says which."""
     old = model.training
     settings = {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule,
-                "batch_size": args.batch_size, "engine": "reference" if args.reference else None}
+                "batch_size": args.batch_size, "engine": "reference" if args.reference else None,
+                "loss": args.loss, "samples": args.samples}
     if args.resume and args.epochs is None and not old.finished:
         for name, given in settings.items():
             if given is not None and given != getattr(old, name):
@@ -185,7 +187,8 @@ def _plan(model, args, examples):
     training.new_plan(model, len(examples), epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
                       schedule=chosen["schedule"] or training.DEFAULT_SCHEDULE,
                       optimizer=chosen["optimizer"] or training.DEFAULT_OPTIMIZER,
-                      batch_size=args.batch_size, engine=chosen["engine"] or "fast")
+                      batch_size=args.batch_size, engine=chosen["engine"] or "fast", loss=chosen["loss"] or "full",
+                      samples=chosen["samples"])
     if previous:
         state = model.training
         before = ("its previous plan was finished" if previous.finished else
@@ -426,6 +429,11 @@ def build_parser():
     p.add_argument("--optimizer", choices=["sgd", "adam"], help=f"update rule (default: {training.DEFAULT_OPTIMIZER})")
     p.add_argument("--lr-schedule", choices=training.SCHEDULES,
                    help=f"linear decay to zero over the plan, or constant (default: {training.DEFAULT_SCHEDULE})")
+    p.add_argument("--loss", choices=training.LOSSES,
+                   help="training objective: full softmax, or sampled softmax for large vocabularies (default: full); "
+                        "the model and its evaluation are always the full softmax")
+    p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
+                   help="--loss sampled: candidate words drawn per batch (default: see README)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=["embedding", "counts"], default="embedding",

@@ -136,7 +136,7 @@ class TinyLanguageModel(LanguageModel):
 
     def train(self, words, epochs=training.DEFAULT_EPOCHS, lr=training.DEFAULT_LR, resume=False, val_words=None,
               callback=None, batch_size=None, optimizer=training.DEFAULT_OPTIMIZER,
-              schedule=training.DEFAULT_SCHEDULE, reference=False, should_stop=None):
+              schedule=training.DEFAULT_SCHEDULE, reference=False, should_stop=None, loss="full", samples=None):
         """Learn from a token list for `epochs` epochs (a new plan); returns a `training.TrainReport`.
 
         Parameters
@@ -149,7 +149,7 @@ class TinyLanguageModel(LanguageModel):
             Held-out tokens: their mean loss is measured after every epoch.
         callback, should_stop :
             See `training.fit`.
-        batch_size, optimizer, schedule, reference :
+        batch_size, optimizer, schedule, reference, loss, samples :
             See `training.new_plan`. batch_size=1, 'sgd', 'constant' is exactly `_step` per example.
         """
         texts = _texts(words)
@@ -158,7 +158,8 @@ class TinyLanguageModel(LanguageModel):
         examples = training.examples_of(self, texts)
         val = training.examples_of(self, _texts(val_words), required=False) if val_words else None
         training.new_plan(self, len(examples), epochs=epochs, lr=lr, schedule=schedule, optimizer=optimizer,
-                          batch_size=batch_size, engine="reference" if reference else "fast")
+                          batch_size=batch_size, engine="reference" if reference else "fast", loss=loss,
+                          samples=samples)
         return training.fit(self, examples, val, callback, should_stop)
 
     # ---- using the model ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ math, files and printing.
 
 import hashlib
 import math
+from functools import partial
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -29,6 +30,7 @@ DEFAULT_OPTIMIZER = "sgd"
 SCHEDULES = ("linear", "constant")
 DEFAULT_SCHEDULE = "linear"
 ENGINES = ("fast", "reference")
+LOSSES = ("full", "sampled")  # the training objective: exact softmax, or sampled softmax (tlm/sampled.py)
 MAX_AUTO_BATCH = 256
 # The automatic batch size keeps at least this many updates per epoch, so a tiny corpus
 # (chuck.txt: 30 examples) trains one example at a time, exactly like the lab's loop.
@@ -92,6 +94,8 @@ class TrainingState:
     optimizer: str = DEFAULT_OPTIMIZER
     batch_size: int = 1
     engine: str = "fast"
+    loss: str = "full"
+    samples: int = 0  # sampled softmax: candidate words drawn per batch
     text: str = ""  # fingerprint of the examples the plan started on
     optimizer_state: dict = field(default_factory=dict)
 
@@ -117,6 +121,8 @@ class TrainingState:
         schema.choice(state.optimizer, "training.optimizer", list(OPTIMIZERS))
         schema.integer(state.batch_size, "training.batch_size", 1, 2**31 - 1)
         schema.choice(state.engine, "training.engine", ENGINES)
+        schema.choice(state.loss, "training.loss", LOSSES)
+        schema.integer(state.samples, "training.samples", 0, 2**31 - 1)
         if not isinstance(state.text, str):
             raise schema.SchemaError("training.text must be a string")
         state.optimizer_state = _optimizer_state(doc.get("optimizer_state", {}), state.optimizer, params)
@@ -185,23 +191,27 @@ def examples_of(model, texts, required=True):
 
 
 def new_plan(model, examples, epochs=DEFAULT_EPOCHS, lr=DEFAULT_LR, schedule=DEFAULT_SCHEDULE,
-             optimizer=DEFAULT_OPTIMIZER, batch_size=None, engine="fast"):
+             optimizer=DEFAULT_OPTIMIZER, batch_size=None, engine="fast", loss="full", samples=None):
     """Start a plan of `epochs` epochs on `examples` contexts (the schedule starts again at `lr`).
 
     The optimizer's state carries over when the optimizer stays the same. Raises `UserError` for
     settings that cannot work.
     """
-    check_settings(epochs, lr, batch_size, optimizer, schedule, engine)
+    check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss)
     old = model.training
     if engine == "reference":
         batch_size = 1
+    if loss == "sampled":
+        from tlm import sampled
+
+        samples = min(samples or sampled.DEFAULT_SAMPLES, len(model.vocab))
     model.training = TrainingState(
         epochs=epochs, epochs_trained=old.epochs_trained, lr=lr, schedule=schedule, optimizer=optimizer,
-        batch_size=min(batch_size or auto_batch_size(examples), examples), engine=engine,
-        optimizer_state=old.optimizer_state if optimizer == old.optimizer else {})
+        batch_size=min(batch_size or auto_batch_size(examples), examples), engine=engine, loss=loss,
+        samples=samples or 0, optimizer_state=old.optimizer_state if optimizer == old.optimizer else {})
 
 
-def check_settings(epochs, lr, batch_size, optimizer, schedule, engine):
+def check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss="full"):
     if not 1 <= epochs <= MAX_EPOCHS:
         raise UserError(f"--epochs must be from 1 to {MAX_EPOCHS:,}, got {epochs}")
     if not (math.isfinite(lr) and lr > 0):
@@ -216,6 +226,10 @@ def check_settings(epochs, lr, batch_size, optimizer, schedule, engine):
         raise UserError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     if engine == "reference" and (optimizer != "sgd" or batch_size not in (None, 1)):
         raise UserError("the reference loop is plain per-example SGD: use it with --optimizer sgd and batch size 1")
+    if loss not in LOSSES:
+        raise UserError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+    if engine == "reference" and loss != "full":
+        raise UserError("the reference loop trains the full softmax: drop --loss sampled or --reference")
 
 
 def memory_needed(V, d, batch_size, examples, n, optimizer):
@@ -259,6 +273,10 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     optimizer = OPTIMIZERS[state.optimizer](params, state.optimizer_state)
     state.optimizer_state = optimizer.state
     step_fn = _reference_step if state.engine == "reference" else _fast_step
+    if state.loss == "sampled":
+        from tlm import sampled
+
+        step_fn = partial(sampled.step, sampler=sampled.Sampler(model.word_counts, state.samples))
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
     buffer = np.empty((B, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
@@ -270,13 +288,14 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
             # The shuffle comes from (seed, epochs trained): the same seed gives the same model, and
             # a resumed run shuffles exactly as one uninterrupted run would.
             order = np.random.default_rng([model.config.seed, state.epochs_trained]).permutation(M)
+            rng = np.random.default_rng([model.config.seed, state.epochs_trained, 1])  # for sampled softmax
             loss_sum = 0.0
             for step in range(steps_per_epoch):
                 if should_stop is not None and should_stop():
                     raise KeyboardInterrupt
                 batch = order[step * B:(step + 1) * B]
                 lr = learning_rate(state.lr, state.schedule, state.step, total_steps)
-                loss_sum += step_fn(model, optimizer, contexts[batch], targets[batch], lr, buffer)
+                loss_sum += step_fn(model, optimizer, contexts[batch], targets[batch], lr, buffer, rng)
                 state.step += 1
                 if not math.isfinite(loss_sum):
                     _restore(model, saved)
@@ -301,7 +320,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     return TrainReport(B, examples.skipped_tokens, examples.skipped_words)
 
 
-def _fast_step(model, optimizer, contexts, targets, lr, buffer):
+def _fast_step(model, optimizer, contexts, targets, lr, buffer, rng):
     """One update of the fast path on a batch; returns the batch's summed loss."""
     ctx_emb, e, inv_s = batched.forward(model.E, model.W, model.b, contexts, out=buffer[:len(targets)])
     loss = batched.loss(e, inv_s, targets)
@@ -310,7 +329,7 @@ def _fast_step(model, optimizer, contexts, targets, lr, buffer):
     return loss
 
 
-def _reference_step(model, optimizer, contexts, targets, lr, buffer):
+def _reference_step(model, optimizer, contexts, targets, lr, buffer, rng):
     """The lab's loop: `model._step` on one example, in words."""
     vocab = model.vocab
     return model._step([vocab[i] for i in contexts[0]], vocab[targets[0]], lr)
