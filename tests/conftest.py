@@ -70,3 +70,41 @@ def assert_clean_error(code, err, prefix, *needles):
     assert len(lines) == 1 and lines[0].startswith(f"{prefix}: error: "), err
     for needle in needles:
         assert needle in lines[0]
+
+
+def command(name):
+    """The installed console script `name` (tlm, wp) of this environment."""
+    import sys
+
+    return str(Path(sys.executable).parent / name)
+
+
+def start(name, *argv, cwd=None, env=None, **kwargs):
+    """Start an installed command in a new process group (as a terminal runs it), stdout piped."""
+    import subprocess
+
+    return subprocess.Popen([command(name), *map(str, argv)], cwd=cwd, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+
+
+def signal_group_twice(process, signum, gap=0.2):
+    """Send `signum` to the process's group twice, `gap` seconds apart: one Ctrl-C under `uv run`
+    (which forwards it to its child while the terminal signals the whole group)."""
+    import time
+
+    os.killpg(process.pid, signum)
+    time.sleep(gap)
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:  # already gone
+        pass
+
+
+def random_text(path, tokens=20_000, vocabulary=300, seed=0):
+    """A text of Zipf-distributed words w0..wN: big enough that an epoch takes a noticeable moment."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ranks = np.minimum(rng.zipf(1.3, tokens), vocabulary) - 1
+    path.write_text(" ".join(f"w{r}" for r in ranks) + "\n")
+    return path
