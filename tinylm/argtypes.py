@@ -33,6 +33,7 @@ def integer(low=None, high=None):
         return value
 
     parse.__name__ = "integer"
+    parse.bounds = (low, high)  # for tools that read the option tables (the fuzzer)
     return parse
 
 
@@ -59,6 +60,7 @@ def number(low=None, high=None, low_open=False, high_open=False):
         return value
 
     parse.__name__ = "number"
+    parse.bounds = (low, high)
     return parse
 
 
@@ -75,6 +77,7 @@ def text(max_length=10_000):
         return value
 
     parse.__name__ = "text"
+    parse.max_length = max_length
     return parse
 
 

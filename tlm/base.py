@@ -123,7 +123,7 @@ class LanguageModel:
 
     def word_vectors(self, output=False):
         """The model's word vectors as `vectors.WordVectors`."""
-        raise UserError(f"a {self.kind} model has no learned word vectors (train with --kind embedding)")
+        raise UserError(f"a {self.kind} model has no learned word vectors (train an embedding model: --kind embedding)")
 
     # ---- describing ---------------------------------------------------------------------------
 

@@ -184,7 +184,7 @@ def _plan(model, args, examples):
     chosen = {name: given if given is not None else (getattr(previous, name) if previous else None)
               for name, given in settings.items()}
     epochs = args.epochs or training.DEFAULT_EPOCHS
-    training.new_plan(model, len(examples), epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
+    training.new_plan(model, examples, epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
                       schedule=chosen["schedule"] or training.DEFAULT_SCHEDULE,
                       optimizer=chosen["optimizer"] or training.DEFAULT_OPTIMIZER,
                       batch_size=args.batch_size, engine=chosen["engine"] or "fast", loss=chosen["loss"] or "full",

@@ -269,7 +269,7 @@ def load_file(path, allow_pickle=False, with_model=False):
     if fmt == "kv":
         if not allow_pickle:
             raise UserError(f"{path} is a gensim .kv file, which is a Python pickle: loading it can run any code it "
-                            f"holds. If you trust it, add --allow-pickle (or convert it to word2vec format)")
+                            f"holds. If you trust it, allow pickles (--allow-pickle), or convert it to word2vec format")
         return Loaded(_read_pickle(path), str(path))
     lm = _read_tlm(path) if fmt == "tlm" and with_model else None
     if fmt == "tlm":
