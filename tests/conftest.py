@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUCK = ROOT / "chuck.txt"
@@ -22,6 +23,13 @@ def _use_offline_nltk_data():
 
 
 _use_offline_nltk_data()
+
+# Property tests and the fuzzer are seeded and bounded in CI; `--hypothesis-profile=long` runs them
+# for thousands of examples by hand.
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=list(HealthCheck))
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile("ci")
 
 
 def _has_gutenberg():
@@ -44,6 +52,21 @@ def private_cache(tmp_path, monkeypatch):
     """wp's converted-model cache goes to the test's folder, never the user's home."""
     monkeypatch.setenv("WP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("WP_MODEL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def glove():
+    """The real offline GloVe 6B 50d (`WordVectors`), converted once per test session."""
+    import tempfile
+
+    from wp import models
+
+    old = os.environ.get("WP_CACHE_DIR")
+    os.environ["WP_CACHE_DIR"] = tempfile.mkdtemp(prefix="wp-glove-")
+    try:
+        yield models.load_named(models.OFFLINE_MODEL)
+    finally:
+        os.environ.pop("WP_CACHE_DIR") if old is None else os.environ.__setitem__("WP_CACHE_DIR", old)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import sys
 import numpy as np
 import pytest
 from gensim.test.utils import datapath
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import CHUCK
@@ -30,11 +30,6 @@ from tlm.cli import build_parser as tlm_parser
 from tlm.cli import main as tlm_main
 from wp.cli import build_parser as wp_parser
 from wp.cli import main as wp_main
-
-settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, database=None,
-                          suppress_health_check=list(HealthCheck))
-settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 MEMORY_CAP = 2 << 30  # address space a run may add to what the test process already maps
 EDGE_NUMBERS = ["0", "-1", "-0.0", "nan", "inf", "-inf", "1e400", "1e-320", "abc", "", "9" * 30, "0x10", "1_000"]
