@@ -123,6 +123,14 @@ def signal_group_twice(process, signum, gap=0.2):
         pass
 
 
+def run_until(process, line_start):
+    """Read a started command's stdout until a line starts with `line_start`; False if it never does."""
+    for line in process.stdout:
+        if line.startswith(line_start):
+            return True
+    return False
+
+
 def random_text(path, tokens=20_000, vocabulary=300, seed=0):
     """A text of Zipf-distributed words w0..wN: big enough that an epoch takes a noticeable moment."""
     import numpy as np

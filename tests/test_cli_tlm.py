@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_clean_error as shared_assert_clean_error
-from tests.conftest import CHUCK, ROOT, needs_gutenberg
+from tests.conftest import CHUCK, needs_gutenberg
 from tlm import persistence
 from tlm.cli import main
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.conftest import random_text, signal_group_twice, start
+from tests.conftest import random_text, run_until, signal_group_twice, start
 from tlm import persistence
 from tlm.cli import main
 
@@ -22,11 +22,9 @@ def text(tmp_path_factory):
 
 
 def interrupt_after(process, line_start):
-    """Read stdout until a line starts with `line_start`, then Ctrl-C twice as a terminal under uv run would."""
-    for line in process.stdout:
-        if line.startswith(line_start):
-            signal_group_twice(process, signal.SIGINT)
-            break
+    """Ctrl-C twice (as a terminal under uv run delivers it) once stdout shows `line_start`."""
+    if run_until(process, line_start):
+        signal_group_twice(process, signal.SIGINT)
     out, err = process.communicate(timeout=120)
     return process.returncode, err
 

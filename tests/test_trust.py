@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from tests.conftest import CHUCK, assert_clean_error, command, random_text, signal_group_twice, start
+from tests.conftest import CHUCK, assert_clean_error, command, random_text, run_until, signal_group_twice, start
 from tlm import persistence
 from tlm.cli import main as tlm
 from wp.cli import main as wp
@@ -81,13 +81,6 @@ def test_the_cache_rebuilds_entries_whose_parts_disagree(tmp_path, run):
 @pytest.fixture(scope="module")
 def text(tmp_path_factory):
     return random_text(tmp_path_factory.mktemp("trust") / "text.txt")
-
-
-def run_until(process, line_start):
-    for line in process.stdout:
-        if line.startswith(line_start):
-            return True
-    return False
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -327,12 +327,10 @@ def cmd_export(args):
 
 
 def cmd_plot(args):
-    from vectors.maps import IMAGE_FORMATS, image_format
+    from tinylm.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)
-    if fmt is None:
-        raise UserError(f"--output {args.output}: the image file must end in {', '.join('.' + f for f in IMAGE_FORMATS)}")
     files.check_output(args.output, inputs=args.model, what="--output")
     models = [persistence.load(m) for m in args.model]
     if args.loss:

@@ -67,11 +67,10 @@ def cmd_vector(args, loaded):
 
 
 def cmd_plot(args, loaded):
-    from vectors.maps import IMAGE_FORMATS, image_format, word_map
+    from tinylm.figures import image_format
+    from vectors.maps import word_map
 
     fmt = image_format(args.output)
-    if fmt is None:
-        raise UserError(f"--output {args.output}: the image file must end in {', '.join('.' + f for f in IMAGE_FORMATS)}")
     files.check_output(args.output, inputs=[args.model] if args.model else [], what="--output")
     wv = loaded.vectors
     words = list(dict.fromkeys(args.words))  # keep order, drop repeats
