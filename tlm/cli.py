@@ -16,7 +16,7 @@ from tinylm.argtypes import integer, number, positive_int
 from tinylm.console import note
 from tinylm.errors import UserError
 from tlm import corpus, persistence, training
-from tlm.base import MAX_CONTEXT
+from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, CountModel
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
@@ -97,7 +97,7 @@ class TrainProgress:
 # ---- train --------------------------------------------------------------------------------------
 
 def cmd_train(args):
-    if args.kind == "counts":
+    if args.kind == CountModel.kind:
         return _train_counts(args)
     training.check_settings(args.epochs or 1, args.lr or training.DEFAULT_LR, args.batch_size,
                             args.optimizer or training.DEFAULT_OPTIMIZER,
@@ -434,7 +434,7 @@ def build_parser():
                    help="--loss sampled: candidate words drawn per batch (default: see README)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
-    p.add_argument("--kind", choices=["embedding", "counts"], default="embedding",
+    p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
     p.add_argument("--add-k", type=number(0, MAX_ADD_K, low_open=True), default=DEFAULT_ADD_K, metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
