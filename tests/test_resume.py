@@ -18,7 +18,7 @@ SETTINGS = {"linear": [], "constant": ["--lr-schedule", "constant"], "adam": ["-
 
 @pytest.fixture(scope="module")
 def text(tmp_path_factory):
-    return random_text(tmp_path_factory.mktemp("text") / "text.txt")
+    return random_text(tmp_path_factory.mktemp("text") / "text.txt", tokens=6000)
 
 
 def interrupt_after(process, line_start):

@@ -126,7 +126,7 @@ def test_ctrl_c_during_the_final_save_lets_it_finish(tmp_path, run, monkeypatch)
 
 
 def test_ctrl_c_while_starting_up_is_quiet(tmp_path):
-    for delay in (0.05, 0.15):
+    for delay in (0.15, 0.3):  # inside the imports (numpy alone takes 0.3 s here), or just after
         process = start("tlm", "train", "--filepath", CHUCK, "--output", tmp_path / "m.json")
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
@@ -149,7 +149,7 @@ def test_training_into_a_closed_pipe_still_saves_the_model(tmp_path):
 
 
 @pytest.mark.parametrize("argv", [
-    ["tlm", "generate", "--model", "m.json", "--length", "100000"],
+    ["tlm", "generate", "--model", "m.json", "--length", "20000"],
     ["tlm", "predict", "--model", "m.json", "how", "-k", "11"],
     ["tlm", "similar", "--model", "m.json", "wood"],
     ["wp", "--model", FIXTURE, "similar", "he", "-n", "50"],
@@ -246,16 +246,17 @@ def test_a_failed_plot_leaves_the_old_image(tmp_path, run, monkeypatch):
 
 def test_a_second_writer_is_refused_at_once(text, tmp_path):
     path = tmp_path / "race.json"
-    first = start("tlm", "train", "--filepath", text, "--epochs", 30, "--output", path)
-    assert run_until(first, "Epoch 1/30")
+    first = start("tlm", "train", "--filepath", text, "--epochs", 200, "--output", path)
+    assert run_until(first, "Epoch 1/200")
     for extra in ([], ["--resume"]):
         second = subprocess.run([command("tlm"), "train", "--filepath", str(text), "--output", str(path), *extra],
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         assert f"{path} is being written by another process (pid {first.pid})" in second.stderr
-    first.communicate(timeout=120)
-    assert first.returncode == 0
-    assert persistence.load(path).training.epochs_done == 30 and no_temp_files(tmp_path)
+    signal_group_twice(first, signal.SIGINT)
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 130 and "saved the model after" in err
+    assert persistence.load(path).training.epochs_done >= 1 and no_temp_files(tmp_path)
 
 
 def test_the_lock_is_released_for_the_next_writer(tmp_path, run):

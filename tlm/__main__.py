@@ -3,12 +3,14 @@ then the command runs."""
 
 import sys
 
-from tinylm.signals import quiet_startup
+from tinylm.startup import quiet_interrupts
 
 
 def main():
-    with quiet_startup():
-        from tlm.cli import main as tlm_main
+    restore = quiet_interrupts()
+    from tlm.cli import main as tlm_main
+
+    restore()
     sys.exit(tlm_main())
 
 

@@ -3,12 +3,14 @@ then the command runs."""
 
 import sys
 
-from tinylm.signals import quiet_startup
+from tinylm.startup import quiet_interrupts
 
 
 def main():
-    with quiet_startup():
-        from wp.cli import main as wp_main
+    restore = quiet_interrupts()
+    from wp.cli import main as wp_main
+
+    restore()
     sys.exit(wp_main())
 
 
