@@ -64,7 +64,7 @@ def glove():
     old = os.environ.get("WP_CACHE_DIR")
     os.environ["WP_CACHE_DIR"] = tempfile.mkdtemp(prefix="wp-glove-")
     try:
-        yield models.load_named(models.OFFLINE_MODEL)
+        yield models.load_named(models.OFFLINE_MODEL).vectors
     finally:
         os.environ.pop("WP_CACHE_DIR") if old is None else os.environ.__setitem__("WP_CACHE_DIR", old)
 

@@ -15,6 +15,7 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         command = self.prog.split()[0]
+        message = message.replace("\r", "\\r").replace("\n", "\\n")  # the user's text may hold a line break
         self.exit(2, f"{command}: error: {message} (see '{self.prog} --help')\n")
 
 

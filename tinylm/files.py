@@ -181,9 +181,14 @@ def exclusive(path, what="output"):
 def _acquire(lock_path, path, what):
     while True:
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW, O_NONBLOCK: a symbolic link or FIFO planted as the lock is refused, not followed.
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as e:
-            raise UserError(f"cannot write {what} {path}: cannot create its lock file ({_reason(e)})") from None
+            raise UserError(f"cannot write {what} {path}: cannot use its lock file {lock_path} ({_reason(e)}); "
+                            f"remove it if no tlm process is running") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UserError(f"cannot write {what} {path}: its lock file {lock_path} is not a regular file; remove it")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:

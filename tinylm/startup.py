@@ -16,11 +16,6 @@ def _leave(signum, frame):
 
 
 def quiet_interrupts():
-    """Install the quiet handlers; returns a function that puts the previous ones back."""
-    previous = {s: signal.signal(s, _leave) for s in _STOP_SIGNALS}
-
-    def restore():
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-    return restore
+    """Install the quiet handlers (`tinylm.runner` replaces them once the command is ready)."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _leave)

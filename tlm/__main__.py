@@ -7,10 +7,9 @@ from tinylm.startup import quiet_interrupts
 
 
 def main():
-    restore = quiet_interrupts()
+    quiet_interrupts()  # until the command's runner installs its own handlers
     from tlm.cli import main as tlm_main
 
-    restore()
     sys.exit(tlm_main())
 
 

@@ -6,6 +6,7 @@ as one line on stderr (`tinylm.runner`).
 """
 
 import argparse
+import contextlib
 import math
 import sys
 
@@ -321,8 +322,14 @@ def cmd_export(args):
     outputs = export.tsv_paths(args.output) if args.format == "tsv" else [args.output]
     for output in outputs:
         files.check_output(output, inputs=[args.model], what="--output")
+    if len({files.target_of(output) for output in outputs}) < len(outputs):
+        raise UserError(f"cannot write {' and '.join(outputs)}: they are the same file (a symbolic link?)")
     model = _load(args)
-    for path in export.write(_word_vectors(model, args), args.format, args.output):
+    with contextlib.ExitStack() as locks:
+        for output in outputs:
+            locks.enter_context(files.exclusive(output, "--output"))
+        written = export.write(_word_vectors(model, args), args.format, args.output)
+    for path in written:
         print(path)
 
 
@@ -333,11 +340,9 @@ def cmd_plot(args):
     fmt = image_format(args.output)
     files.check_output(args.output, inputs=args.model, what="--output")
     models = [persistence.load(m) for m in args.model]
-    if args.loss:
-        image = _loss_image(args, models, fmt)
-    else:
-        image = _map_image(args, models, fmt)
-    files.atomic_write(args.output, image)
+    image = _loss_image(args, models, fmt) if args.loss else _map_image(args, models, fmt)
+    with files.exclusive(args.output, "--output"):
+        files.atomic_write(args.output, image)
     print(args.output)
 
 
@@ -489,4 +494,4 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `tlm`; returns the exit status (callable from tests)."""
-    return runner.run("tlm", build_parser(), argv)
+    return runner.run("tlm", build_parser, argv)

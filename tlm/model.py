@@ -216,9 +216,10 @@ class TinyLanguageModel(LanguageModel):
     def _load_parameters(self, doc):
         V, d = len(self.vocab), self.config.embedding_dim
         params = schema.require(doc, "params")
-        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d))
-        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V))
-        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,))
+        limit = schema.MAX_PARAMETER
+        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d), limit=limit)
+        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V), limit=limit)
+        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,), limit=limit)
         self.training = training.TrainingState.from_dict(schema.require(doc, "training"),
                                                          {"E": self.E, "W": self.W, "b": self.b})
 

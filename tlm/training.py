@@ -146,8 +146,8 @@ def _optimizer_state(doc, optimizer, params):
     for name, param in params.items():
         for moment in "mv":
             key = f"{moment}_{name}"
-            state[key] = schema.array(schema.require(doc, key, "training.optimizer_state"),
-                                      f"optimizer_state.{key}", param.shape).copy()
+            state[key] = schema.array(schema.require(doc, key, "training.optimizer_state"), f"optimizer_state.{key}",
+                                      param.shape, limit=schema.MAX_PARAMETER ** (2 if moment == "v" else 1)).copy()
     return state
 
 

@@ -7,10 +7,9 @@ from tinylm.startup import quiet_interrupts
 
 
 def main():
-    restore = quiet_interrupts()
+    quiet_interrupts()  # until the command's runner installs its own handlers
     from wp.cli import main as wp_main
 
-    restore()
     sys.exit(wp_main())
 
 

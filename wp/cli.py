@@ -20,8 +20,13 @@ MAX_LISTED = 100_000  # -n
 RESTRICT = integer(1, 2**31 - 1)
 
 
+def _model_name(args):
+    """--model, else $WP_MODEL, else None (the default model)."""
+    return args.model or os.environ.get("WP_MODEL") or None
+
+
 def _load(args):
-    loaded = models.load(args.model or os.environ.get("WP_MODEL") or None, allow_pickle=args.allow_pickle)
+    loaded = models.load(_model_name(args), allow_pickle=args.allow_pickle)
     if loaded.note:
         note(f"wp: {loaded.note}")
     return loaded
@@ -66,26 +71,32 @@ def cmd_vector(args, loaded):
         print(" ".join(f"{x:.6f}" for x in v))
 
 
-def cmd_plot(args, loaded):
+def cmd_plot(args):
     from tinylm.figures import image_format
     from vectors.maps import word_map
 
     fmt = image_format(args.output)
-    files.check_output(args.output, inputs=[args.model] if args.model else [], what="--output")
-    wv = loaded.vectors
-    words = list(dict.fromkeys(args.words))  # keep order, drop repeats
-    arrows = []
-    if args.analogy:
-        a, b, c = args.analogy
-        d = queries.analogy(wv, a, b, c, n=1)[0][0]
-        words += [w for w in (a, b, c, d) if w not in words]
-        arrows = [(a, b), (c, d)]
-        note(f"wp: {a} -> {b} as {c} -> {d}")
-    if len(words) < 2:
-        raise UserError("plot needs at least 2 words (or --analogy A B C)")
-    image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
-                     title=f"{loaded.name}: {len(words)} words (PCA)")
-    files.atomic_write(args.output, image)
+    model = _model_name(args)
+    files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
+    with files.exclusive(args.output, "--output"):
+        loaded = _load(args)
+        wv = loaded.vectors
+        words = list(dict.fromkeys(args.words))  # keep order, drop repeats
+        arrows = []
+        if args.analogy:
+            a, b, c = args.analogy
+            answers = queries.analogy(wv, a, b, c, n=1)
+            if not answers:
+                raise UserError(f"{a} is to {b} as {c} is to ? has no answer: the model has no other word")
+            d = answers[0][0]
+            words += [w for w in (a, b, c, d) if w not in words]
+            arrows = [(a, b), (c, d)]
+            note(f"wp: {a} -> {b} as {c} -> {d}")
+        if len(words) < 2:
+            raise UserError("plot needs at least 2 words (or --analogy A B C)")
+        image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
+                         title=f"{loaded.name}: {len(words)} words (PCA)")
+        files.atomic_write(args.output, image)
     print(args.output)
 
 
@@ -162,12 +173,12 @@ def build_parser():
     _model_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
 
-    def command(name, func, help, json_option=True):
+    def command(name, func, help, json_option=True, loads_model=True):
         p = sub.add_parser(name, help=help, description=help)
         _model_options(p, after_command=True)
         if json_option:
             p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.set_defaults(func=_with_model(func))
+        p.set_defaults(func=_with_model(func) if loads_model else func)
         return p
 
     p = command("similar", cmd_similar, "nearest neighbours of a word (or of the mean of several) by cosine")
@@ -193,7 +204,7 @@ def build_parser():
     p = command("vector", cmd_vector, "print a word's vector")
     p.add_argument("word", type=argtypes.word, metavar="WORD")
 
-    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False)
+    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False, loads_model=False)
     p.add_argument("words", nargs="*", type=argtypes.word, metavar="WORD")
     p.add_argument("--output", default="words.png", type=argtypes.path, help="image file (default: words.png)")
     p.add_argument("--analogy", nargs=3, type=argtypes.word, metavar=("A", "B", "C"),
@@ -211,4 +222,4 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `wp`; returns the exit status (callable from tests)."""
-    return runner.run("wp", build_parser(), argv)
+    return runner.run("wp", build_parser, argv)
