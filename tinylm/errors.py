@@ -26,10 +26,12 @@ class UnknownWordError(UserError, KeyError):
 
 
 def close_spellings(word, candidates, n=3, cutoff=0.75):
-    """Up to `n` entries of `candidates` that look like `word` (difflib's ratio >= cutoff)."""
+    """Up to `n` entries of `candidates` that look like `word`: the same word in other case first,
+    then difflib's close matches (ratio >= cutoff)."""
     if not isinstance(word, str) or len(word) > 100:  # difflib is quadratic in the word's length
         return []
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+    cases = [c for c in dict.fromkeys((word.lower(), word.capitalize(), word.upper())) if c != word and c in candidates]
+    return (cases + [c for c in difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff) if c not in cases])[:n]
 
 
 def unknown_word(word, candidates, size, what="the vocabulary"):

@@ -94,6 +94,10 @@ def check_output(path, inputs=(), what="output"):
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"cannot write {what} {path}: folder {folder} is not writable")
     if info is not None:
+        try:  # an immutable file or read-only file system: better known now than after the work
+            os.close(os.open(target, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+        except OSError as e:
+            raise UserError(f"cannot write {what} {path}: {_reason(e)}") from None
         for source in inputs:
             if source and _same_file(target, source):
                 raise UserError(f"cannot write {what} {path}: it is the input {source}; choose another path")

@@ -248,10 +248,12 @@ def check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss="fu
 
 def memory_needed(V, d, batch_size, examples, n, optimizer):
     """Bytes a training run holds: parameters (twice: the last epoch's copy), Adam's moments, the
-    (B, V) buffer and its temporaries, and the int32 examples."""
+    (B, V) buffer and its temporaries, the batch's gathered context rows and gradients (B, n, d),
+    and the int32 examples."""
     params = 4 * (2 * V * d + V)
     moments = 2 * params if optimizer == "adam" else 0
-    return 2 * (params + moments) + 3 * 4 * batch_size * V + 4 * examples * (n + 1)
+    batch = 3 * 4 * batch_size * V + 4 * 4 * batch_size * (n + 2) * d
+    return 2 * (params + moments) + batch + 4 * examples * (n + 1)
 
 
 @np.errstate(all="ignore")  # overflow shows up as a non-finite loss: reported as divergence, not warned

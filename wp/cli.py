@@ -85,10 +85,7 @@ def cmd_plot(args):
         arrows = []
         if args.analogy:
             a, b, c = args.analogy
-            answers = queries.analogy(wv, a, b, c, n=1)
-            if not answers:
-                raise UserError(f"{a} is to {b} as {c} is to ? has no answer: the model has no other word")
-            d = answers[0][0]
+            d = queries.analogy(wv, a, b, c, n=1)[0][0]
             words += [w for w in (a, b, c, d) if w not in words]
             arrows = [(a, b), (c, d)]
             note(f"wp: {a} -> {b} as {c} -> {d}")
