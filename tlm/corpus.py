@@ -16,7 +16,7 @@ from tinylm.errors import UserError
 
 DEFAULT_CORPUS_NAME = "chuck.txt"
 ALL_GUTENBERG = "all"
-MAX_TEXT_BYTES = 1 << 30  # 1 GiB; NLTK's whole Gutenberg selection is 12 MB
+MAX_TEXT_BYTES = 10**9  # 1 GB; NLTK's whole Gutenberg selection is 12 MB
 NETWORK_TIMEOUT_S = 10
 BOM = "\ufeff"
 
