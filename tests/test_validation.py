@@ -219,3 +219,9 @@ def test_training_text_is_never_a_device_or_fifo(tmp_path, run):
     assert_clean_error(*run(tlm, "train", "--filepath", "/dev/null", "--output", tmp_path / "m.json")[::2], "tlm",
                        "device")
     shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+
+
+def test_decomposed_accents_stay_in_their_word():
+    from tlm.tokenizer import tokenize
+
+    assert tokenize("cre\u0300me bru\u0302le\u0301e") == ["crème", "brûlée"]
