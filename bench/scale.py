@@ -16,6 +16,7 @@ Prints three tables:
 - file: the Gutenberg-all model's size and load time as a version-2 file, and as version 1 would be.
 
     uv run python bench/scale.py                    # everything: about 20 minutes on 2 cores
+    uv run python bench/scale.py --samples 1024 --samples 256 --samples 4096   # the README's run
     uv run python bench/scale.py --part speed       # or quality, file (repeatable)
     uv run python bench/scale.py --quick            # 3 texts, 2 epochs: a few minutes
 
@@ -212,7 +213,7 @@ def quality(args):
     glove = wp_models.load(wp_models.OFFLINE_MODEL).vectors
     common = {name: set.intersection(*(benchmarks.covered_pairs(wv, name) for _, wv, _ in rows))
               for name in benchmarks.PAIR_SETS}
-    shared = [w for w in frequent if w != UNK and w in glove and all(w in wv for _, wv, _ in rows)]
+    shared = [w for w in frequent if w != UNK and w in glove.index and all(w in wv.index for _, wv, _ in rows)]
     print(f"\n| vectors | WordSim353 ρ ({len(common['WordSim353'])} pairs) | SimLex-999 ρ "
           f"({len(common['SimLex-999'])} pairs) | agreement with GloVe 50d | train s |")
     print("|---|---:|---:|---:|---:|")
@@ -226,7 +227,7 @@ def quality(args):
     for label, wv, _ in rows[:3]:
         print(f"Nearest neighbours, {label}:")
         for word in NEIGHBOUR_WORDS:
-            if word in wv:
+            if word in wv.index:
                 print(f"  {word}: " + ", ".join(w for w, _ in wv.most_similar([word], topn=6)))
 
 
