@@ -164,3 +164,22 @@ def test_samples_default_and_cap():
     assert model.training.samples == min(sampled.DEFAULT_SAMPLES, len(model.vocab))
     training.new_plan(model, 400, loss="sampled", samples=10**6)
     assert model.training.samples == len(model.vocab)  # every word: the exact softmax
+
+
+def test_train_cli_with_sampled_loss_and_resume(tmp_path, run):
+    """--loss sampled --samples S are saved in the plan, and a resumed run's new plan keeps them."""
+    from tests.conftest import CHUCK
+    from tlm import persistence
+    from tlm.cli import main
+
+    path = tmp_path / "m.json"
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--loss", "sampled", "--samples", "4", "--epochs", "2",
+                         "--val-fraction", "0.2", "--output", path)
+    assert code == 0, err
+    model = persistence.load(path)
+    assert (model.training.loss, model.training.samples) == ("sampled", 4)
+    assert all(v is not None for v in model.history["val_loss"])  # the exact full softmax, every epoch
+    code, _, err = run(main, "train", "--filepath", CHUCK, "--resume", "--epochs", "1", "--output", path)
+    assert code == 0, err
+    model = persistence.load(path)
+    assert (model.training.loss, model.training.samples, model.training.epochs_trained) == ("sampled", 4, 3)
