@@ -125,9 +125,9 @@ def test_ctrl_c_during_the_final_save_lets_it_finish(tmp_path, run, monkeypatch)
     assert persistence.load(path).training.epochs_done == 5 and no_temp_files(tmp_path)
 
 
-def test_ctrl_c_while_starting_up_is_quiet(tmp_path):
+def test_ctrl_c_while_starting_up_is_quiet(text, tmp_path):
     for delay in (0.15, 0.3):  # inside the imports (numpy alone takes 0.3 s here), or just after
-        process = start("tlm", "train", "--filepath", CHUCK, "--output", tmp_path / "m.json")
+        process = start("tlm", "train", "--filepath", text, "--epochs", 50, "--output", tmp_path / "m.json")
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)

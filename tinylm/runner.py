@@ -31,15 +31,14 @@ def run(prog, build_parser, argv):
     printed (one line means one line), text the terminal cannot show is escaped, and undecodable
     input is replaced rather than fatal (e.g. under LC_ALL=C).
     """
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = {}
-    if main_thread:
-        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
-                    signal.SIGTERM: signal.signal(signal.SIGTERM, signals.raise_terminated)}
-    console.prepare_streams()
-    guarded = console.GuardedStdout(sys.stdout)
-    sys.stdout = guarded
+    previous, guarded = {}, None
     try:
+        if threading.current_thread() is threading.main_thread():
+            # From here on a Ctrl-C is a KeyboardInterrupt, and SIGTERM a Terminated, caught below.
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
+            previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, signals.raise_terminated)
+        console.prepare_streams()
+        guarded = sys.stdout = console.GuardedStdout(sys.stdout)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             args = build_parser().parse_args(argv)
@@ -59,11 +58,12 @@ def run(prog, build_parser, argv):
         console.note(f"{prog}: error: out of memory; try a smaller model, batch or text")
         status = EXIT_ERROR
     finally:
-        guarded.flush()
-        sys.stdout = guarded.stream
+        if guarded is not None:
+            guarded.flush()
+            sys.stdout = guarded.stream
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if guarded.failure is not None and not guarded.broken_pipe:
+    if guarded is not None and guarded.failure is not None and not guarded.broken_pipe:
         console.note(f"{prog}: error: cannot write to standard output: {guarded.failure.strerror or guarded.failure}")
         status = status or EXIT_ERROR
     return status

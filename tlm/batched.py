@@ -21,8 +21,9 @@ def forward(E, W, b, contexts, out=None):
     two apart saves two passes over the (B, V) matrix. `out`, a (B, V) buffer, receives e.
     """
     ctx_emb = E[contexts].mean(axis=1)  # (B, d)   average of the context words' rows
-    logits = np.matmul(ctx_emb, W, out=out)  # (B, V)
-    logits += b
+    # The bias rides in the product, as a last row of W met by a 1 after ctx_emb: one pass over
+    # the (B, V) matrix fewer than adding b afterwards.
+    logits = np.matmul(_with_ones(ctx_emb), np.vstack([W, b]), out=out)  # (B, V)   ctx_emb @ W + b
     logits -= logits.max(axis=1, keepdims=True)  # stable: exp never overflows
     e = np.exp(logits, out=logits)  # (B, V)   unnormalised probabilities
     # Row sums as a matrix-vector product: same numbers, ~3x faster than e.sum(axis=1) here.
@@ -41,10 +42,17 @@ def backward(W, contexts, targets, ctx_emb, e, inv_s):
     dlogits = probs - one_hot(targets) is never formed: a product with probs is a product with e
     scaled by inv_s on the (B, d) side, and the one-hot part is a gather.
     """
-    db = inv_s @ e - np.bincount(targets, minlength=e.shape[1])  # (V,)
-    dW = (ctx_emb * inv_s[:, None]).T @ e  # (d, V)   ctx_emb.T @ probs ...
+    d = ctx_emb.shape[1]
+    # [ctx_emb, 1].T @ probs: dW's and db's softmax parts in one product, as the bias rode in forward's.
+    dW_b = (_with_ones(ctx_emb) * inv_s[:, None]).T @ e  # (d + 1, V)
+    dW, db = dW_b[:d], dW_b[d] - np.bincount(targets, minlength=e.shape[1])  # (d, V), (V,)
     np.add.at(dW.T, targets, -ctx_emb)  # ... - ctx_emb.T @ one_hot: a repeated target accumulates
     dctx_emb = (e @ W.T) * inv_s[:, None] - W.T[targets]  # (B, d)   dlogits @ W.T
     # The mean hands 1/n of dctx_emb to each of an example's n context rows.
     dE = SparseRows(contexts, (dctx_emb / contexts.shape[1])[:, None, :])  # rows (B, n), values (B, 1, d)
     return dE, dW, db.astype(e.dtype)
+
+
+def _with_ones(ctx_emb):
+    """(B, d) -> (B, d + 1) with a column of ones: the bias's input."""
+    return np.hstack([ctx_emb, np.ones((len(ctx_emb), 1), dtype=ctx_emb.dtype)])

@@ -21,6 +21,7 @@ from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, CountModel
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
+from tlm.vocabulary import UNK
 
 SEED = integer(0, 2**63 - 1)
 FRACTION = number(0, 1, low_open=True, high_open=True)
@@ -430,9 +431,11 @@ def cmd_generate(args):
         from tinylm.shell import interact
 
         v = model.vocab
-        context = [w for w in v if w != "<unk>"][:model.n]
-        hint = (f"model._forward({context!r}), model.similarity({v[0]!r}, {v[-1]!r}), model.most_similar({v[0]!r}), "
-                f"model.E.shape" if model.has_embeddings else f"model.predict({[v[0]]!r}), model.tables[1]")
+        words = [w for w in v if w != UNK]  # the hint shows real words
+        context = words[:model.n]
+        hint = (f"model._forward({context!r}), model.similarity({words[0]!r}, {words[-1]!r}), "
+                f"model.most_similar({words[0]!r}), model.E.shape" if model.has_embeddings
+                else f"model.predict({[words[0]]!r}), model.tables[1]")
         sys.stdout.flush()
         interact({"model": model, "np": np},
                  f"tlm shell on {args.model}\n"

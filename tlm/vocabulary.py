@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 
-from tinylm.errors import UnknownWordError, unknown_word
+from tinylm.errors import UnknownWordError, UserError, unknown_word
 
 UNK = "<unk>"
 
@@ -51,10 +51,16 @@ class Vocabulary:
 
     @classmethod
     def build(cls, words, min_count=1):
-        """The sorted vocabulary of a token list; with min_count > 1, rarer tokens fold into <unk>."""
+        """The sorted vocabulary of a token list; with min_count > 1, rarer tokens fold into <unk>.
+
+        Raises `UserError` when every token would fold: a model of <unk> alone predicts nothing.
+        """
         counts = Counter(words)
         kept = [w for w, c in counts.items() if c >= min_count]
         folded = [w for w, c in counts.items() if c < min_count]
+        if folded and not kept:
+            raise UserError(f"every word is seen fewer than {min_count} times in training (--min-count {min_count}), "
+                            f"so all would fold into {UNK}; the most frequent is seen {max(counts.values())} times")
         return cls(sorted(kept + [UNK] if folded else kept), folded, min_count)
 
     def __len__(self):

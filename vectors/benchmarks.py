@@ -1,6 +1,7 @@
 """Standard intrinsic benchmarks for word vectors, on the test files that gensim ships:
 WordSim353 and SimLex-999 (Spearman correlation with human similarity ratings) and the Google
-analogy set (accuracy of 3CosAdd, per section and in total).
+analogy set (accuracy of 3CosAdd, per section and in total); and agreement with a reference model
+(Spearman correlation of the two models' cosines over all pairs of frequent shared words).
 
 Same rules as gensim's `evaluate_word_pairs` / `evaluate_word_analogies` (case-insensitive,
 questions with words outside the top `restrict` words skipped and counted), but the analogies run
@@ -16,6 +17,7 @@ import numpy as np
 PAIR_SETS = {"WordSim353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
 ANALOGY_FILE = "questions-words.txt"
 ANALOGY_CHUNK = 256  # questions per matrix product: bounds memory at chunk x restrict floats
+AGREEMENT_WORDS = 2000  # words whose pairs `agreement` compares: about 2 million pairs
 
 
 def datapath(name):
@@ -77,6 +79,31 @@ def covered_pairs(wv, name, restrict=None):
     """The (a, b) pairs of a pair set that this model has both words of."""
     vocab = _lower_vocab(wv, restrict)
     return {(a, b) for a, b, _ in read_pairs(datapath(PAIR_SETS[name])) if a in vocab and b in vocab}
+
+
+@dataclass
+class Agreement:
+    spearman: float  # NaN when fewer than 3 words are shared
+    words: int  # shared words compared (their pairs: words * (words - 1) / 2)
+
+
+def agreement(wv, reference, words, top=AGREEMENT_WORDS):
+    """Spearman correlation between `wv`'s and `reference`'s cosine similarities over all pairs of
+    the first `top` of `words` (most frequent first) that both models have.
+
+    Where word-similarity sets rate a few hundred pairs, this compares how two models arrange a
+    whole frequent vocabulary: against GloVe, how much of what a large corpus teaches a model learned.
+    """
+    from scipy.stats import spearmanr
+
+    # The index dicts, not `in`: a missing word's `in` looks for close spellings, slow over 40k words.
+    shared = [w for w in dict.fromkeys(words) if w in wv.index and w in reference.index][:top]
+    if len(shared) < 3:
+        return Agreement(float("nan"), len(shared))
+    upper = np.triu_indices(len(shared), k=1)  # each pair once, no word with itself
+    units = [m.unit[m.rows(shared)] for m in (wv, reference)]  # (N, d) and (N, d') rows of length 1
+    cosines = [(u @ u.T)[upper] for u in units]  # (P,) each
+    return Agreement(float(spearmanr(*cosines).statistic), len(shared))
 
 
 def read_analogies(path):
