@@ -76,11 +76,10 @@ class WordVectors:
         return len(self.words)
 
     def __contains__(self, word):
-        try:
-            self.row(word)
-        except KeyError:
-            return False
-        return True
+        if self._index is None and self._scans < SCANNED_LOOKUPS:
+            self._scans += 1
+            return word in self.words
+        return word in self.index
 
     def row(self, word):
         """The row of `word`; an `UnknownWordError` (a `KeyError`) naming close spellings if absent."""
