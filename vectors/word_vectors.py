@@ -65,6 +65,13 @@ class WordVectors:
             self._unit = unit_rows(self.vectors)
         return self._unit
 
+    def prepare(self):
+        """Build the word index and the unit rows now rather than on first use (a server's first
+        request must not wait for them); returns self."""
+        self._index = self.index
+        self._unit = self.unit
+        return self
+
     @property
     def dim(self):
         return self.vectors.shape[1]
