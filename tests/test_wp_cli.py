@@ -277,19 +277,6 @@ def test_pair_benchmark_matches_gensim(name):
     assert 100 * ours.oov_share == pytest.approx(oov)
 
 
-@pytest.fixture(scope="session")
-def glove():
-    """The real offline GloVe 6B 50d, converted once per test session."""
-    import tempfile
-
-    old = os.environ.get("WP_CACHE_DIR")
-    os.environ["WP_CACHE_DIR"] = tempfile.mkdtemp(prefix="wp-glove-")
-    try:
-        yield models.load_named(models.OFFLINE_MODEL)
-    finally:
-        os.environ.pop("WP_CACHE_DIR") if old is None else os.environ.__setitem__("WP_CACHE_DIR", old)
-
-
 @pytest.mark.glove
 def test_glove_known_answers(glove):
     assert len(glove) == 400_000 and glove.dim == 50
