@@ -5,7 +5,7 @@ bug. Messages name what is wrong and what to do, and never assume a command line
 raises them too), so they read the same from a test, a shell or the web page.
 """
 
-import difflib
+from tinylm.spelling import close_spellings
 
 
 class UserError(Exception):
@@ -25,15 +25,9 @@ class UnknownWordError(UserError, KeyError):
         return self.args[0]
 
 
-def close_spellings(word, candidates, n=3, cutoff=0.75):
-    """Up to `n` entries of `candidates` that look like `word` (difflib's ratio >= cutoff)."""
-    if not isinstance(word, str) or len(word) > 100:  # difflib is quadratic in the word's length
-        return []
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
-
-
 def unknown_word(word, candidates, size, what="the vocabulary"):
-    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates`."""
+    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates` (a list of
+    words, or a `tinylm.spelling.Speller` made of them)."""
     close = close_spellings(word, candidates)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     return UnknownWordError(word, f"word {word!r} is not in {what} ({size:,} words){hint}", close)

@@ -13,8 +13,10 @@ Shapes: N = words, d = dimensions, Q = query words.
 import numpy as np
 
 from tinylm.errors import unknown_word
+from tinylm.spelling import Speller
 
-# Close spellings are looked for among the most frequent words only: difflib over 400k is slow.
+# Close spellings are looked for among the most frequent words only (rare words make poor
+# suggestions, and indexing 400k words would cost 0.2 s).
 SUGGESTION_POOL = 50_000
 # The first few look-ups scan the word list instead of building the index: a one-shot query on
 # 400k words then starts 0.1 s sooner (a frequent word is found near the top, a miss costs ~8 ms).
@@ -47,6 +49,7 @@ class WordVectors:
         self.vectors = vectors
         self._unit = unit
         self._index = None
+        self._speller = None
         self._scans = 0
 
     # ---- looking words up ---------------------------------------------------------------------
@@ -59,6 +62,13 @@ class WordVectors:
         return self._index
 
     @property
+    def speller(self):
+        """Close spellings among the `SUGGESTION_POOL` most frequent words, indexed on first use."""
+        if self._speller is None:
+            self._speller = Speller(self.words[:SUGGESTION_POOL])
+        return self._speller
+
+    @property
     def unit(self):
         """(N, d) rows of length 1."""
         if self._unit is None:
@@ -66,10 +76,11 @@ class WordVectors:
         return self._unit
 
     def prepare(self):
-        """Build the word index and the unit rows now rather than on first use (a server's first
-        request must not wait for them); returns self."""
+        """Build the word index, the unit rows and the speller now rather than on first use (a
+        server's first request must not wait for them); returns self."""
         self._index = self.index
         self._unit = self.unit
+        self._speller = self.speller
         return self
 
     @property
@@ -94,7 +105,7 @@ class WordVectors:
                 return self.words.index(word)
             return self.index[word]
         except (KeyError, ValueError, TypeError):
-            raise unknown_word(word, self.words[:SUGGESTION_POOL], len(self)) from None
+            raise unknown_word(word, self.speller, len(self)) from None
 
     def rows(self, words):
         """Rows of several words, checked in order: (Q,) ints."""
