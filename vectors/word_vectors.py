@@ -145,14 +145,12 @@ class WordVectors:
     def most_similar_cosmul(self, positive, negative=(), topn=10, restrict=None):
         """3CosMul (Levy & Goldberg 2014): the product of the positive words' shifted cosines
         (1 + cos) / 2 divided by the negative words' (+ 1e-6); the query words are never answers."""
-        pos_rows, neg_rows = self.rows(positive), self.rows(negative)
-        unit = self.unit[:restrict]  # (N', d)
-
-        def shifted(rows):  # (N', Q) cosines moved from [-1, 1] to [0, 1]
-            return (1 + unit @ self.unit[rows].T) / 2
-
-        scores = shifted(pos_rows).prod(axis=1) / (shifted(neg_rows).prod(axis=1) + COSMUL_EPSILON)  # (N',)
-        return self._ranked(scores, set(pos_rows.tolist()) | set(neg_rows.tolist()), topn)
+        rows = self.rows(list(positive) + list(negative))  # (Q,)
+        shifted = self.unit[:restrict] @ self.unit[rows].T  # (N', Q) in one pass over the rows
+        shifted += 1
+        shifted /= 2  # cosines moved from [-1, 1] to [0, 1]
+        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + COSMUL_EPSILON)
+        return self._ranked(scores, set(rows.tolist()), topn)
 
     def doesnt_match(self, words):
         """The word whose unit vector is furthest from the normalised mean of all the words' (ties:
