@@ -7,6 +7,7 @@ const MODEL_COLOURS = ["#2b6cb0", "#c05621"];
 const SHARED_COLOUR = "#2f855a";
 const QUERY_COLOUR = "#1a202c";
 const ARROW_COLOUR = "#c53030";
+const HELD_OUT_COLOUR = "#805ad5";
 const STATE_KEYS = ["word", "n", "a", "b", "c", "method", "s1", "s2", "odd"];
 const PANELS = {  // panel -> the state keys it shows
   explore: ["word", "n"], analogy: ["a", "b", "c", "method"], similarity: ["s1", "s2"], odd: ["odd"],
@@ -350,11 +351,12 @@ const RENDER = {explore: renderExplore, analogy: renderAnalogy, similarity: rend
 
 // ---- tlm models -------------------------------------------------------------------------------------
 
-function barChart(div, predictions) {
+function barChart(div, predictions, colour) {
   const shown = [...predictions].reverse();  // Plotly draws the first bar at the bottom
+  div.hidden = false;
   Plotly.react(div, [{
     type: "bar", orientation: "h", x: shown.map((p) => p.probability), y: shown.map((p) => p.word),
-    marker: {color: MODEL_COLOURS[1]}, hovertemplate: "%{y}: %{x:.4f}<extra></extra>",
+    marker: {color: colour}, hovertemplate: "%{y}: %{x:.4f}<extra></extra>",
   }], {
     height: Math.max(160, 26 * shown.length + 60), margin: {l: 90, r: 16, t: 8, b: 40},
     xaxis: {title: {text: "probability of the next word"}, rangemode: "tozero"}, yaxis: {automargin: true},
@@ -365,10 +367,10 @@ function barChart(div, predictions) {
 function lineChart(div, history) {
   const epochs = history.loss.map((_, i) => i + 1);
   const traces = [{type: "scatter", mode: "lines+markers", name: "training loss", x: epochs, y: history.loss,
-                   line: {color: MODEL_COLOURS[0]}}];
+                   line: {color: QUERY_COLOUR}}];
   if (history.val_loss.some((x) => x !== null)) {
     traces.push({type: "scatter", mode: "lines+markers", name: "held-out loss", x: history.val_loss.map((_, i) => i + 1),
-                 y: history.val_loss, line: {color: MODEL_COLOURS[1]}});
+                 y: history.val_loss, line: {color: HELD_OUT_COLOUR}});
   }
   Plotly.react(div, traces, {
     height: 240, margin: {l: 50, r: 16, t: 8, b: 40}, legend: {orientation: "h", y: 1.12},
@@ -393,8 +395,7 @@ async function setUpLanguageModel(model, card) {
     }
     const unknown = answer.body.unknown;
     result.replaceChildren(unknown.length ? element("p", {class: "missing"}, `Read as <unk>: ${unknown.join(", ")}`) : "");
-    field("predict-chart").hidden = false;
-    barChart(field("predict-chart"), answer.body.predictions);
+    barChart(field("predict-chart"), answer.body.predictions, MODEL_COLOURS[model.index]);
     card.dataset.predicted = field("context").value;
   });
   field("generate").addEventListener("submit", async (event) => {
