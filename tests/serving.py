@@ -16,7 +16,7 @@ def live(app):
     """Serve `app` for the block: yields its base URL, http://127.0.0.1:PORT/."""
     sock = running.listen("127.0.0.1", 0)
     server = running.server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="wp-serve-test", daemon=True)
+    thread = threading.Thread(target=running.serve, args=(server, sock), name="wp-serve-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_S
     while not server.started:

@@ -172,7 +172,7 @@ def cmd_serve(args, served):
     if not args.no_browser and running.has_display():
         running.open_browser(url)
     with sock:
-        running.server(app).run(sockets=[sock])
+        running.serve(running.server(app), sock)
 
 
 def _model_options(parser, after_command, repeatable=False):
