@@ -201,6 +201,24 @@ def test_hostile_words_are_shown_as_text(page):
     assert page.locator("#explore-columns img").count() == 0
 
 
+def test_map_and_chart_labels_are_the_words_as_written(page):
+    words = ["<unk>", "<b>bold</b>", "a&amp;b", "1990", "x"]  # Plotly would read the first three as HTML
+    drawn = page.evaluate("""words => {
+        const map = document.createElement("div"), bars = document.createElement("div");
+        document.body.append(map, bars);
+        drawMap(map, words.map((word, i) => ({word, x: i, y: i % 2})), () => "#000", [[words[0], words[1]]]);
+        barChart(bars, words.map((word, i) => ({word, probability: (i + 1) / 15})), "#000");
+        const texts = (node, selector) => [...node.querySelectorAll(selector)].map((label) => label.textContent);
+        const seen = [texts(map, ".textpoint"), map.data[0].customdata, texts(bars, ".ytick text")];
+        Plotly.purge(map);
+        Plotly.purge(bars);
+        map.remove();
+        bars.remove();
+        return seen;
+    }""", words)
+    assert drawn == [words, words, words[::-1]]
+
+
 def test_similarity_and_odd_one_out(page, api):
     page.fill("#s1", "he")
     page.fill("#s2", "she")

@@ -139,13 +139,19 @@ function score(value) {
   return value.toFixed(4);
 }
 
+/* Plotly reads labels as a little HTML: a word like "<unk>" or "a&b" must reach it as entities. */
+function plotlyText(word) {
+  return word.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /* A 2-D map: points {word, x, y}, colour(word), arrows [from, to]; clicking a word looks it up. */
 function drawMap(div, points, colour, arrows = []) {
   div.hidden = false;
   const at = new Map(points.map((p) => [p.word, p]));
   const trace = {
     type: "scatter", mode: "markers+text", x: points.map((p) => p.x), y: points.map((p) => p.y),
-    text: points.map((p) => p.word), textposition: "top center", cliponaxis: false,
+    text: points.map((p) => plotlyText(p.word)), customdata: points.map((p) => p.word),
+    textposition: "top center", cliponaxis: false,
     textfont: {size: 12, color: points.map((p) => colour(p.word))},
     marker: {size: 9, color: points.map((p) => colour(p.word)), line: {width: 1, color: "#fff"}},
     hovertemplate: "<b>%{text}</b><extra></extra>",
@@ -165,7 +171,7 @@ function drawMap(div, points, colour, arrows = []) {
   Plotly.react(div, [trace], layout, PLOT_CONFIG);
   if (!div.dataset.listening) {
     div.dataset.listening = "yes";
-    div.on("plotly_click", (event) => navigate({word: event.points[0].text}));
+    div.on("plotly_click", (event) => navigate({word: event.points[0].customdata}));
   }
 }
 
@@ -355,11 +361,12 @@ function barChart(div, predictions, colour) {
   const shown = [...predictions].reverse();  // Plotly draws the first bar at the bottom
   div.hidden = false;
   Plotly.react(div, [{
-    type: "bar", orientation: "h", x: shown.map((p) => p.probability), y: shown.map((p) => p.word),
+    type: "bar", orientation: "h", x: shown.map((p) => p.probability), y: shown.map((p) => plotlyText(p.word)),
     marker: {color: colour}, hovertemplate: "%{y}: %{x:.4f}<extra></extra>",
   }], {
     height: Math.max(160, 26 * shown.length + 60), margin: {l: 90, r: 16, t: 8, b: 40},
-    xaxis: {title: {text: "probability of the next word"}, rangemode: "tozero"}, yaxis: {automargin: true},
+    xaxis: {title: {text: "probability of the next word"}, rangemode: "tozero"},
+    yaxis: {type: "category", automargin: true},  // words like "1990" stay words
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfd", font: {size: 12, color: "#2d3748"},
   }, PLOT_CONFIG);
 }
