@@ -22,17 +22,16 @@ def adjust(probs, temperature=1.0, top_k=None, banned=None):
         raise UserError(f"temperature must be a positive number, got {temperature}")
     if top_k is not None and top_k < 1:
         raise UserError(f"top-k must be at least 1, got {top_k}")
-    with np.errstate(divide="ignore"):  # log(0) = -inf: impossible tokens stay impossible
+    with np.errstate(divide="ignore", over="ignore"):  # log(0) = -inf: impossible tokens stay impossible
         logits = np.log(probs.astype(np.float64))
-    if banned is not None and len(logits) > 1:
-        logits[banned] = -np.inf
+        if banned is not None and np.isfinite(np.delete(logits, banned)).any():
+            logits[banned] = -np.inf
+        # Shift first, so the best token's logit is 0 for any temperature (1e-300 included) and the
+        # others go to -inf rather than inf - inf.
+        logits = (logits - logits.max()) / temperature
     if top_k is not None and top_k < len(logits):
         cutoff = np.partition(logits, -top_k)[-top_k]
         logits[logits < cutoff] = -np.inf
-    # Shift before dividing: the likeliest token stays at 0, so a tiny temperature sends the others
-    # to -inf (probability 0) instead of sending every logit there and leaving nothing to sample.
-    with np.errstate(over="ignore"):
-        logits = (logits - logits.max()) / temperature
     p = np.exp(logits)
     return p / p.sum()
 
