@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT
-from tests.serving import live
+from tests.serve.serving import live
 from tlm import persistence
 from tlm.cli import main as tlm_main
 from vectors import queries
@@ -304,7 +304,7 @@ def test_no_query_gets_a_500(api, endpoint, params):
 def test_answers_need_neither_gensim_nor_scipy(chuck_model, tmp_path):
     script = f"""
 import sys, httpx
-from tests.serving import live
+from tests.serve.serving import live
 from wp import models
 from wp.server.app import create_app
 with live(create_app([models.load({str(chuck_model)!r}, with_model=True)])) as url:
