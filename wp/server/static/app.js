@@ -234,29 +234,39 @@ function showAgreement(agreement, answers, lists, shared) {
   }
 }
 
-async function showNeighbours(model, word, answer, shared) {
-  const body = $(`explore-${model.index}-body`);
-  const map = $(`explore-${model.index}-map`);
+/* One column of a panel: the ranked answer of `model` and a map, or why there is none. `shape(body)`
+   says, for the answer's body: intro (an element), ranked ({word, score} list), rowClass(x, i),
+   mapWords, colour(word) and arrows for the map. */
+async function showColumn(panel, model, answer, shape) {
+  const body = $(`${panel}-${model.index}-body`);
+  const map = $(`${panel}-${model.index}-map`);
   if (!answer.ok) {
     body.replaceChildren(problem(answer, model));
     hideChart(map);
     return;
   }
-  const neighbours = answer.body.neighbours;
-  body.replaceChildren(
-    element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, word), " by cosine:"),
-    element("ol", {class: "neighbours"}, ...neighbours.map((x) => element("li", {class: shared.has(x.word) ? "shared" : ""},
-      wordLink(x.word),
-      element("span", {class: "bar", style: `--fill: ${Math.max(0, x.score) * 100}%`}),
-      element("span", {class: "score"}, score(x.score))))));
-  const points = await ask("map", {word: [word, ...neighbours.map((x) => x.word)], model: model.index});
-  if (!points.ok) {
+  const {intro, ranked, rowClass, mapWords, colour, arrows = []} = shape(answer.body);
+  body.replaceChildren(intro, element("ol", {class: "neighbours"}, ...ranked.map((x, i) => element("li", {class: rowClass(x, i)},
+    wordLink(x.word),
+    element("span", {class: "bar", style: `--fill: ${Math.min(1, Math.max(0, x.score)) * 100}%`}),
+    element("span", {class: "score"}, score(x.score))))));
+  const points = await ask("map", {word: mapWords, model: model.index});
+  if (points.ok) {
+    drawMap(map, points.body.points, colour, arrows);
+  } else {
     body.append(problem(points, model));
     hideChart(map);
-    return;
   }
-  drawMap(map, points.body.points,
-          (w) => (w === word ? QUERY_COLOUR : shared.has(w) ? SHARED_COLOUR : MODEL_COLOURS[model.index]));
+}
+
+function showNeighbours(model, word, answer, shared) {
+  return showColumn("explore", model, answer, ({neighbours}) => ({
+    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, word), " by cosine:"),
+    ranked: neighbours,
+    rowClass: (x) => (shared.has(x.word) ? "shared" : ""),
+    mapWords: [word, ...neighbours.map((x) => x.word)],
+    colour: (w) => (w === word ? QUERY_COLOUR : shared.has(w) ? SHARED_COLOUR : MODEL_COLOURS[model.index]),
+  }));
 }
 
 // ---- analogy -----------------------------------------------------------------------------------------
@@ -275,31 +285,19 @@ async function renderAnalogy() {
   if (ticket === tickets.analogy) $("analogy-columns").dataset.shown = [a, b, c, method].join(" ");
 }
 
-async function showAnalogy(model, answer, {a, b, c}) {
-  const body = $(`analogy-${model.index}-body`);
-  const map = $(`analogy-${model.index}-map`);
-  if (!answer.ok) {
-    body.replaceChildren(problem(answer, model));
-    hideChart(map);
-    return;
-  }
-  const answers = answer.body.answers;
-  const best = answers[0].word;
-  body.replaceChildren(
-    element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best)),
-    element("ol", {class: "neighbours"}, ...answers.map((x, i) => element("li", {class: i === 0 ? "best" : ""},
-      wordLink(x.word), element("span", {class: "bar", style: `--fill: ${Math.min(1, Math.max(0, x.score)) * 100}%`}),
-      element("span", {class: "score"}, score(x.score))))));
-  const points = await ask("map", {word: [a, b, c, ...answers.map((x) => x.word)], model: model.index});
-  if (!points.ok) {
-    body.append(problem(points, model));
-    hideChart(map);
-    return;
-  }
+function showAnalogy(model, answer, {a, b, c}) {
   const inputs = new Set([a, b, c]);
-  drawMap(map, points.body.points,
-          (w) => (w === best ? ARROW_COLOUR : inputs.has(w) ? QUERY_COLOUR : MODEL_COLOURS[model.index]),
-          [[a, b], [c, best]]);
+  return showColumn("analogy", model, answer, ({answers}) => {
+    const best = answers[0].word;
+    return {
+      intro: element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best)),
+      ranked: answers,
+      rowClass: (x, i) => (i === 0 ? "best" : ""),
+      mapWords: [a, b, c, ...answers.map((x) => x.word)],
+      colour: (w) => (w === best ? ARROW_COLOUR : inputs.has(w) ? QUERY_COLOUR : MODEL_COLOURS[model.index]),
+      arrows: [[a, b], [c, best]],
+    };
+  });
 }
 
 // ---- similarity and odd one out ------------------------------------------------------------------------
