@@ -18,6 +18,8 @@ from wp import models
 
 MAX_LISTED = 100_000  # -n
 RESTRICT = integer(1, 2**31 - 1)
+MODEL_HELP = (f"gensim-data name or vector file (default: $WP_MODEL or {models.DEFAULT_MODEL}, falling back to the "
+              f"offline {models.OFFLINE_MODEL})")
 
 
 def _load(args, name=None, with_model=False):
@@ -153,10 +155,6 @@ def cmd_repl(args, loaded):
             print(f"{result:.4f}")
         else:
             console.print_ranked(result, False)
-
-
-MODEL_HELP = (f"gensim-data name or vector file (default: $WP_MODEL or {models.DEFAULT_MODEL}, falling back to the "
-              f"offline {models.OFFLINE_MODEL})")
 
 
 def cmd_serve(args, served):

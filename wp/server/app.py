@@ -188,8 +188,7 @@ def create_app(loaded):
         """2-D coordinates (first two principal components) of the words and of the n nearest
         neighbours of their mean."""
         wv = model.vectors
-        words = list(dict.fromkeys(word))
-        queries.check_words(wv, words)
+        words = list(dict.fromkeys(word))  # each word once, in order
         if n:
             words += [w for w, _ in queries.similar(wv, words, n=n)]
         points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
