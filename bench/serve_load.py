@@ -5,8 +5,9 @@ waits for its "Serving on" line, sends a few warm-up requests, then exactly --re
 --clients threads, each on its own keep-alive connection, and stops the server. The queries are a
 seeded mix of what the page asks (neighbours, maps, analogies, similarity, odd-one-out, completion)
 about frequent words, plus misspelt words, which must come back 404 with close spellings. Prints
-latency percentiles (p50, p95, max) overall and per kind of query, requests per second, and errors
-(any other status, or no answer within the timeout).
+latency percentiles (p50, p95, max) overall and per kind of query, requests per second, errors
+(any other status, or no answer within the timeout), and the load average before the run (the
+figures depend on what else the machine is doing).
 
     uv run python bench/serve_load.py [--requests 2000] [--clients 8] [--model NAME|PATH] [--seed 0]
 """
@@ -119,11 +120,11 @@ def burst(host, port, requests, clients):
     return results, time.perf_counter() - start
 
 
-def report(model, words, requests, results, wall, clients):
+def report(model, words, requests, results, wall, clients, load):
     ms = np.array([seconds for _, seconds, _ in results]) * 1000
     errors = sum(status != expected for (_, _, expected), (_, _, status) in zip(requests, results))
     print(f"wp serve on {model} ({words:,} words), {len(results):,} requests from {clients} clients to 127.0.0.1, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, load average {load:.2f} before")
     print(f"latency ms: p50 {np.percentile(ms, 50):.1f}  p95 {np.percentile(ms, 95):.1f}  max {ms.max():.1f}   "
           f"requests/s {len(results) / wall:,.0f}   errors {errors}")
     print(f"{'query':<12} {'share':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
@@ -146,6 +147,7 @@ def main():
 
     vocabulary = models.load(args.model).vectors.words  # memory-mapped from wp's cache: cheap
     words = [w for w in vocabulary[:WORD_POOL] if w.isalpha()]
+    load = os.getloadavg()[0]  # other work on the machine: the figures depend on it
     process, host, port = start_server(args.model)
     try:
         burst(host, port, plan(args.warmup, args.seed + 1, words), args.clients)
@@ -157,7 +159,7 @@ def main():
             process.wait(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             process.kill()
-    return 1 if report(args.model, len(vocabulary), requests, results, wall, args.clients) else 0
+    return 1 if report(args.model, len(vocabulary), requests, results, wall, args.clients, load) else 0
 
 
 if __name__ == "__main__":
