@@ -290,7 +290,7 @@ VALUES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(endpoint=st.sampled_from(ENDPOINTS), params=st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=6))
 def test_no_query_gets_a_500(api, endpoint, params):
     response = api.get(f"/api/{endpoint}", params=params)
