@@ -13,9 +13,11 @@ import time
 from tlm import corpus
 from tlm.counts import DEFAULT_ADD_K, CountModel
 from tlm.evaluation import held_out
-from tlm.model import DEFAULT_LR, TinyLanguageModel
+from tlm.model import TinyLanguageModel
 from tlm.tokenizer import tokenize
-from wp import benchmarks
+from tlm.training import DEFAULT_LR
+from vectors import benchmarks
+from vectors.word_vectors import WordVectors
 
 SENTENCE = 1000  # gensim's Word2Vec reads at most 10,000 tokens per sentence: feed the text in pieces
 
@@ -32,7 +34,7 @@ def word2vec_vectors(words, dim, window, epochs, seed):
     sentences = [words[i:i + SENTENCE] for i in range(0, len(words), SENTENCE)]
     model = Word2Vec(sentences, vector_size=dim, window=window, sg=0, cbow_mean=1, epochs=epochs, min_count=1,
                      seed=seed, workers=2)
-    return model.wv
+    return WordVectors(list(model.wv.index_to_key), model.wv.vectors)
 
 
 def compare(fileid, epochs, dim, window, seed):
@@ -51,8 +53,8 @@ def compare(fileid, epochs, dim, window, seed):
     embedding, t_emb = timed(lambda: _train_embedding(train, epochs, dim, window, seed))
     counts, t_counts = timed(lambda: _train_counts(train, window))
     w2v, t_w2v = timed(lambda: word2vec_vectors(train, dim, window, epochs, seed))
-    rows = [(f"TinyLM embedding (d={dim}, n={window}, {epochs} ep)", embedding.keyed_vectors(), held_out(embedding, val), t_emb),
-            (f"count model (n={window}, add-k {DEFAULT_ADD_K:g})", counts.keyed_vectors(), held_out(counts, val), t_counts),
+    rows = [(f"TinyLM embedding (d={dim}, n={window}, {epochs} ep)", embedding.word_vectors(), held_out(embedding, val), t_emb),
+            (f"count model (n={window}, add-k {DEFAULT_ADD_K:g})", counts.word_vectors(), held_out(counts, val), t_counts),
             (f"gensim Word2Vec CBOW (d={dim}, window {window}, {epochs} ep)", w2v, None, t_w2v)]
 
     common = {name: set.intersection(*(benchmarks.covered_pairs(kv, name) for _, kv, _, _ in rows))

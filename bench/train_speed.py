@@ -26,7 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clock import TrainingClock  # noqa: E402
 
-from tlm import batched, corpus, training  # noqa: E402
+from tlm import corpus, training  # noqa: E402
+from tlm.examples import make_examples  # noqa: E402
 from tlm.model import TinyLanguageModel  # noqa: E402
 from tlm.tokenizer import tokenize  # noqa: E402
 
@@ -60,13 +61,13 @@ def run_tlm(name, train_words, val_words, epochs, lr, **settings):
     floor = measure_floor(len(set(train_words)), 32, len(train_words) - 2)[2]
     model = TinyLanguageModel(seed=0)
     model.build(train_words)
-    val_contexts, val_targets = training.make_examples(model.encode(val_words), model.n)
+    val_contexts, val_targets = make_examples(model.encode(val_words), model.n)
     clock = TrainingClock()
     epochs_seen = []
     mark = {"next": 1 / CHECKPOINTS_PER_EPOCH}
 
     def val_loss():
-        return batched.mean_loss(model.E, model.W, model.b, val_contexts, val_targets)
+        return model.mean_loss(val_contexts, val_targets)
 
     def on_event(event):
         if isinstance(event, training.Progress) and event.done / event.total >= mark["next"] and event.done < event.total:
@@ -82,7 +83,7 @@ def run_tlm(name, train_words, val_words, epochs, lr, **settings):
                   file=sys.stderr, flush=True)
 
     report = model.train(train_words, epochs=epochs, lr=lr, resume=True, callback=on_event, **settings)
-    examples = len(training.make_examples(model.encode(train_words), model.n)[1])
+    examples = len(make_examples(model.encode(train_words), model.n)[1])
     return {"name": name, "epochs": epochs_seen, "clock": clock, "examples": examples,
             "batch_size": report.batch_size, "lr": lr, "floor": floor}
 
@@ -111,11 +112,13 @@ def run_torch(train_words, val_words, epochs, lr, batch_size):
     floor = measure_floor(len(set(train_words)), 32, len(train_words) - 2)[2]
     model = TinyLanguageModel()
     model.build(train_words)
-    contexts, targets = training.make_examples(model.encode(train_words), model.n)
-    val_contexts, val_targets = training.make_examples(model.encode(val_words), model.n)
+    contexts, targets = make_examples(model.encode(train_words), model.n)
+    val_contexts, val_targets = make_examples(model.encode(val_words), model.n)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "examples.npz")
-        np.savez(path, contexts=contexts, targets=targets, val_contexts=val_contexts, val_targets=val_targets,
+        # int64: PyTorch's cross-entropy takes only long targets.
+        np.savez(path, contexts=contexts.astype(np.int64), targets=targets.astype(np.int64),
+                 val_contexts=val_contexts.astype(np.int64), val_targets=val_targets.astype(np.int64),
                  V=len(model.vocab), d=model.config.embedding_dim)
         proc = subprocess.run([str(python), str(HERE / "torch_train.py"), path, str(batch_size), str(lr), str(epochs),
                                str(CHECKPOINTS_PER_EPOCH), "0"], capture_output=True, text=True)

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUCK = ROOT / "chuck.txt"
@@ -22,6 +23,13 @@ def _use_offline_nltk_data():
 
 
 _use_offline_nltk_data()
+
+# Property tests and the fuzzer are seeded and bounded in CI; `--hypothesis-profile=long` runs them
+# for thousands of examples by hand.
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=list(HealthCheck))
+settings.register_profile("long", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile("ci")
 
 
 def _has_gutenberg():
@@ -56,7 +64,7 @@ def glove():
     old = os.environ.get("WP_CACHE_DIR")
     os.environ["WP_CACHE_DIR"] = tempfile.mkdtemp(prefix="wp-glove-")
     try:
-        yield models.load_named(models.OFFLINE_MODEL)
+        yield models.load_named(models.OFFLINE_MODEL).vectors
     finally:
         os.environ.pop("WP_CACHE_DIR") if old is None else os.environ.__setitem__("WP_CACHE_DIR", old)
 
@@ -85,3 +93,49 @@ def assert_clean_error(code, err, prefix, *needles):
     assert len(lines) == 1 and lines[0].startswith(f"{prefix}: error: "), err
     for needle in needles:
         assert needle in lines[0]
+
+
+def command(name):
+    """The installed console script `name` (tlm, wp) of this environment."""
+    import sys
+
+    return str(Path(sys.executable).parent / name)
+
+
+def start(name, *argv, cwd=None, env=None, **kwargs):
+    """Start an installed command in a new process group (as a terminal runs it), stdout piped."""
+    import subprocess
+
+    return subprocess.Popen([command(name), *map(str, argv)], cwd=cwd, env={**os.environ, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+
+
+def signal_group_twice(process, signum, gap=0.2):
+    """Send `signum` to the process's group twice, `gap` seconds apart: one Ctrl-C under `uv run`
+    (which forwards it to its child while the terminal signals the whole group)."""
+    import time
+
+    os.killpg(process.pid, signum)
+    time.sleep(gap)
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:  # already gone
+        pass
+
+
+def run_until(process, line_start):
+    """Read a started command's stdout until a line starts with `line_start`; False if it never does."""
+    for line in process.stdout:
+        if line.startswith(line_start):
+            return True
+    return False
+
+
+def random_text(path, tokens=20_000, vocabulary=300, seed=0):
+    """A text of Zipf-distributed words w0..wN: big enough that an epoch takes a noticeable moment."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ranks = np.minimum(rng.zipf(1.3, tokens), vocabulary) - 1
+    path.write_text(" ".join(f"w{r}" for r in ranks) + "\n")
+    return path

@@ -94,6 +94,8 @@ def test_no_example_spans_two_texts():
 def test_auto_batch_size():
     assert training.auto_batch_size(30) == 1
     assert training.auto_batch_size(10**6) == training.MAX_AUTO_BATCH
+    assert training.auto_batch_size(10**6, top_share=0.04) == training.MAX_AUTO_BATCH  # "the" in word-level text
+    assert training.auto_batch_size(10**6, top_share=0.2) == 80  # " " in character-level text
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_clean_error as shared_assert_clean_error
-from tests.conftest import CHUCK, ROOT, needs_gutenberg
+from tests.conftest import CHUCK, needs_gutenberg
 from tlm import persistence
 from tlm.cli import main
 
@@ -246,7 +246,7 @@ def test_missing_model_file(run, tmp_path):
 def test_diverging_learning_rate_keeps_the_previous_model(trained, run):
     before = trained[0].read_bytes()
     code, out, err = run(main, "train", "--filepath", CHUCK, "--lr", "900", "--output", trained[0])
-    assert_clean_error(code, err, "diverged", "smaller --lr")
+    assert_clean_error(code, err, "diverged", "smaller learning rate (--lr)")
     assert trained[0].read_bytes() == before
     assert not [p for p in trained[0].parent.iterdir() if p.name.startswith(".tmp-")]
 

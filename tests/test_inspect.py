@@ -9,7 +9,6 @@ import pytest
 from gensim.models import KeyedVectors
 
 from tests.conftest import assert_clean_error as shared_assert_clean_error
-from tests.conftest import CHUCK
 from tlm import persistence
 from tlm.cli import main
 from tlm.counts import CountModel

@@ -308,8 +308,9 @@ def test_default_model_falls_back_offline_with_a_note(run, monkeypatch, tmp_path
     monkeypatch.setattr(gensim.downloader, "BASE_DIR", str(tmp_path / "gensim-data"))
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(models, "gensim_data_dir", lambda: tmp_path / "gensim-data")
     monkeypatch.setattr(models, "load_named", lambda name, real=models.load_named:
-                        glove if name == models.OFFLINE_MODEL else real(name))
+                        models.Loaded(glove, name) if name == models.OFFLINE_MODEL else real(name))
     code, out, err = run(main, "similar", "king", "-n", "1")
     assert code == 0
     assert out.split()[0] == "prince"

@@ -7,7 +7,7 @@
 - `console`: standard output that survives closed pipes and full disks, ranked lists, JSON,
   evaluation tables and the progress bar
 - `files`: reading inputs safely, checking outputs, atomic writes, one writer per file
-- `signals`: Ctrl-C and SIGTERM as requests to stop at a safe point
+- `signals`: Ctrl-C and SIGTERM as requests to stop at a safe point; `startup`: quiet while starting
 - `resources`: how much memory a request may take
 - `runner`: a command's `main(argv)`: exit codes and one-line errors
 - `shell`: the interactive Python shell of `tlm generate --interact` and `wp shell`

@@ -75,8 +75,39 @@ class GuardedStdout(io.TextIOBase):
         return isinstance(self.failure, BrokenPipeError) or getattr(self.failure, "errno", None) == errno.EPIPE
 
 
+def prepare_streams():
+    """Make the standard streams safe for a command: a closed one (`>&-`) becomes /dev/null, text
+    the output encoding cannot show is escaped, undecodable input is replaced, and input under an
+    ASCII locale (LC_ALL=C) is read as UTF-8, as the arguments are (`tinylm.argtypes`)."""
+    for name in ("stdin", "stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if hasattr(sys.stdin, "reconfigure"):
+        ascii_locale = _codec(sys.stdin) == "ascii"
+        sys.stdin.reconfigure(errors="replace", **({"encoding": "utf-8"} if ascii_locale else {}))
+
+
+def _codec(stream):
+    import codecs
+
+    try:
+        return codecs.lookup(stream.encoding or "").name
+    except LookupError:
+        return ""
+
+
+def one_line(text):
+    """`text` on one line: line breaks (say, in a path the user typed) shown as \\n."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def note(line):
     """A line for the user on stderr (notes, warnings, errors); never fails."""
+    if sys.stderr is None:
+        return
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):
@@ -84,8 +115,9 @@ def note(line):
 
 
 def print_json(value):
-    """One JSON document on a line; non-finite numbers become null (JSON has no NaN)."""
-    print(json.dumps(finite(value), ensure_ascii=False))
+    """One JSON document on a line; non-finite numbers become null (JSON has no NaN). Non-ASCII
+    text is written as is where stdout can show it, else as JSON escapes (always valid JSON)."""
+    print(json.dumps(finite(value), ensure_ascii=_codec(sys.stdout) != "utf-8"))
 
 
 def finite(value):

@@ -30,4 +30,5 @@ def unknown_word(word, candidates, size, what="the vocabulary"):
     words, or a `tinylm.spelling.Speller` made of them)."""
     close = close_spellings(word, candidates)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return UnknownWordError(word, f"word {word!r} is not in {what} ({size:,} words){hint}", close)
+    shown = word if not isinstance(word, str) or len(word) <= 60 else word[:57] + "..."
+    return UnknownWordError(word, f"word {shown!r} is not in {what} ({size:,} words){hint}", close)

@@ -94,6 +94,10 @@ def check_output(path, inputs=(), what="output"):
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(f"cannot write {what} {path}: folder {folder} is not writable")
     if info is not None:
+        try:  # an immutable file or read-only file system: better known now than after the work
+            os.close(os.open(target, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
+        except OSError as e:
+            raise UserError(f"cannot write {what} {path}: {_reason(e)}") from None
         for source in inputs:
             if source and _same_file(target, source):
                 raise UserError(f"cannot write {what} {path}: it is the input {source}; choose another path")
@@ -181,9 +185,14 @@ def exclusive(path, what="output"):
 def _acquire(lock_path, path, what):
     while True:
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            # O_NOFOLLOW, O_NONBLOCK: a symbolic link or FIFO planted as the lock is refused, not followed.
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as e:
-            raise UserError(f"cannot write {what} {path}: cannot create its lock file ({_reason(e)})") from None
+            raise UserError(f"cannot write {what} {path}: cannot use its lock file {lock_path} ({_reason(e)}); "
+                            f"remove it if no tlm process is running") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UserError(f"cannot write {what} {path}: its lock file {lock_path} is not a regular file; remove it")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:

@@ -9,6 +9,7 @@ Ctrl-C, 143 SIGTERM. Anything else is a bug and keeps its traceback.
 import signal
 import sys
 import threading
+import warnings
 
 from tinylm import console, signals
 from tinylm.errors import UserError
@@ -20,29 +21,33 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 
-def run(prog, parser, argv):
-    """Parse `argv` with `parser` and call `args.func(args)`; returns the exit status (also for
+def run(prog, build_parser, argv):
+    """Build the parser, parse `argv` and call `args.func(args)`; returns the exit status (also for
     `--help` and usage errors, which argparse reports with SystemExit).
 
     The subcommand returns None (success) or an exit status. During the call stdout is a
-    `console.GuardedStdout`, SIGTERM raises `signals.Terminated`, and text that the terminal's
-    encoding cannot show is escaped rather than fatal (e.g. under LC_ALL=C).
+    `console.GuardedStdout` (a closed stdout or stderr becomes /dev/null), Ctrl-C raises
+    `KeyboardInterrupt` and SIGTERM `signals.Terminated` from the first line on, warnings are not
+    printed (one line means one line), text the terminal cannot show is escaped, and undecodable
+    input is replaced rather than fatal (e.g. under LC_ALL=C).
     """
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # --help (0) or a usage error (2, already explained on stderr)
-        return e.code if isinstance(e.code, int) else EXIT_USAGE
-    guarded = console.GuardedStdout(sys.stdout)
     main_thread = threading.current_thread() is threading.main_thread()
-    previous_term = signal.signal(signal.SIGTERM, signals.raise_terminated) if main_thread else None
+    previous = {}
+    if main_thread:
+        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+                    signal.SIGTERM: signal.signal(signal.SIGTERM, signals.raise_terminated)}
+    console.prepare_streams()
+    guarded = console.GuardedStdout(sys.stdout)
     sys.stdout = guarded
     try:
-        status = args.func(args) or EXIT_OK
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            args = build_parser().parse_args(argv)
+            status = args.func(args) or EXIT_OK
+    except SystemExit as e:  # --help (0) or a usage error (2, already explained on stderr)
+        status = e.code if isinstance(e.code, int) else EXIT_USAGE
     except UserError as e:
-        console.note(f"{prog}: error: {e}")
+        console.note(f"{prog}: error: {console.one_line(str(e))}")
         status = EXIT_ERROR
     except KeyboardInterrupt:
         console.note(f"{prog}: interrupted")
@@ -56,8 +61,8 @@ def run(prog, parser, argv):
     finally:
         guarded.flush()
         sys.stdout = guarded.stream
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous_term)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if guarded.failure is not None and not guarded.broken_pipe:
         console.note(f"{prog}: error: cannot write to standard output: {guarded.failure.strerror or guarded.failure}")
         status = status or EXIT_ERROR

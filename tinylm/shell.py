@@ -5,7 +5,9 @@ Leaves out what the names are (the commands pass them in).
 """
 
 import code
+import signal
 import sys
+import threading
 
 
 class _Console(code.InteractiveConsole):
@@ -14,8 +16,16 @@ class _Console(code.InteractiveConsole):
         return input(prompt if sys.stdin.isatty() else "")
 
 
+def _leave(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def interact(namespace, banner):
-    """Run the shell (banner on stderr) until standard input ends: Ctrl-D or the end of the pipe."""
+    """Run the shell (banner on stderr) until standard input ends: Ctrl-D or the end of the pipe.
+
+    SIGTERM ends it (status 143): the console would otherwise catch the exception and carry on.
+    Ctrl-C interrupts the line being run, as in Python's own shell.
+    """
     if sys.stdin.isatty():
         try:
             import readline
@@ -24,4 +34,9 @@ def interact(namespace, banner):
             readline.parse_and_bind("tab: complete")
         except ImportError:  # no readline on this platform: the shell still works
             pass
-    _Console(namespace).interact(banner=banner, exitmsg="")
+    previous = signal.signal(signal.SIGTERM, _leave) if threading.current_thread() is threading.main_thread() else None
+    try:
+        _Console(namespace).interact(banner=banner, exitmsg="")
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -9,15 +9,14 @@ save in half, and SIGTERM kills the process without cleaning up. Here:
   and ignores the rest: `uv run` forwards Ctrl-C to its child while the terminal also signals the
   process group, so one key press often arrives twice;
 - `deferred()` holds both signals through a short critical section (replacing a file) and delivers
-  the first one afterwards;
-- `quiet_startup()` makes a Ctrl-C during the imports at start-up exit with status 130, silently.
+  the first one afterwards.
+
+A Ctrl-C during the imports at start-up is `tinylm.startup`'s.
 
 Signal handlers belong to the main thread; elsewhere these helpers change nothing.
 """
 
-import os
 import signal
-import sys
 import threading
 from contextlib import contextmanager
 
@@ -83,24 +82,3 @@ def deferred():
         yield
     if held.received is not None:
         signal.raise_signal(held.received)
-
-
-@contextmanager
-def quiet_startup():
-    """Exit with status 130 (130/143 for SIGTERM), without a traceback, if interrupted in the block."""
-
-    def leave(signum, frame):
-        try:
-            sys.stderr.write("interrupted\n")
-        finally:
-            os._exit(EXIT_STATUS[signum])
-
-    if not _in_main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, leave) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)

@@ -3,12 +3,13 @@ then the command runs."""
 
 import sys
 
-from tinylm.signals import quiet_startup
+from tinylm.startup import quiet_interrupts
 
 
 def main():
-    with quiet_startup():
-        from tlm.cli import main as tlm_main
+    quiet_interrupts()  # until the command's runner installs its own handlers
+    from tlm.cli import main as tlm_main
+
     sys.exit(tlm_main())
 
 

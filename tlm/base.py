@@ -130,7 +130,7 @@ class LanguageModel:
 
     def word_vectors(self, output=False):
         """The model's word vectors as `vectors.WordVectors`."""
-        raise UserError(f"a {self.kind} model has no learned word vectors (train with --kind embedding)")
+        raise UserError(f"a {self.kind} model has no learned word vectors (train an embedding model: --kind embedding)")
 
     # ---- describing ---------------------------------------------------------------------------
 
@@ -154,8 +154,12 @@ class LanguageModel:
         """A model from `to_dict`'s output, every field checked (`schema.SchemaError` if not valid)."""
         model = cls.__new__(cls)
         model.config = cls.config_class.from_dict(schema.require(doc, "config"))
-        vocab = schema.strings(schema.require(doc, "vocab"), "vocab", distinct=True)
-        folded = schema.strings(doc.get("folded", []), "folded", distinct=True)
+        vocab = schema.strings(schema.require(doc, "vocab"), "vocab", distinct=True, tokens=True)
+        if not vocab:
+            raise schema.SchemaError("vocab is empty")
+        folded = schema.strings(doc.get("folded", []), "folded", distinct=True, tokens=True)
+        if set(folded) & set(vocab):
+            raise schema.SchemaError("a folded word is also in vocab")
         model.vocabulary = Vocabulary(vocab, folded, model.config.min_count)
         model.word_counts = schema.counts(schema.require(doc, "word_counts"), "word_counts", len(vocab))
         model.history = schema.history(schema.require(doc, "history"))

@@ -6,6 +6,7 @@ as one line on stderr (`tinylm.runner`).
 """
 
 import argparse
+import contextlib
 import math
 import sys
 
@@ -16,7 +17,7 @@ from tinylm.argtypes import integer, number, positive_int
 from tinylm.console import note
 from tinylm.errors import UserError
 from tlm import corpus, persistence, training
-from tlm.base import MAX_CONTEXT
+from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, CountModel
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
@@ -44,12 +45,17 @@ def add_source_arguments(parser):
                         help="a tokenizer transform: " + ", ".join(TRANSFORMS) + " (see below)")
 
 
-def read_texts(args, transforms):
-    """[(name, tokens)] of the chosen sources (the built-in text, with a note, when none is given)."""
+def read_texts(args, transforms, should_stop=None):
+    """[(name, tokens)] of the chosen sources (the built-in text, with a note, when none is given).
+
+    `should_stop` is asked after each text; when it says yes, reading ends with KeyboardInterrupt.
+    """
     if not args.filepath and not args.gutenberg:
         note(f"No --filepath or --gutenberg given: using the built-in {corpus.DEFAULT_CORPUS_NAME} tongue twister.")
     texts = []
     for name, text in corpus.read_texts(args.filepath or (), args.gutenberg or ()):
+        if should_stop is not None and should_stop():
+            raise KeyboardInterrupt
         words = tokenize(text, transforms)
         if not words:
             raise UserError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
@@ -96,8 +102,25 @@ class TrainProgress:
 
 # ---- train --------------------------------------------------------------------------------------
 
+# Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
+EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
+                  "reference", "loss", "samples")
+COUNTS_ONLY = ("add_k",)
+
+
+def _check_options_apply(args):
+    unused = EMBEDDING_ONLY if args.kind == CountModel.kind else COUNTS_ONLY
+    given = [name for name in unused if getattr(args, name) not in (None, False)]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
+    if args.samples is not None and args.loss != "sampled" and not args.resume:
+        raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
+
+
 def cmd_train(args):
-    if args.kind == "counts":
+    _check_options_apply(args)
+    if args.kind == CountModel.kind:
         return _train_counts(args)
     training.check_settings(args.epochs or 1, args.lr or training.DEFAULT_LR, args.batch_size,
                             args.optimizer or training.DEFAULT_OPTIMIZER,
@@ -108,12 +131,16 @@ def cmd_train(args):
         model = _resumed_model(args) if args.resume else TinyLanguageModel(
             n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
             seed=args.seed or 0, min_count=args.min_count or 1)
-        texts = read_texts(args, model.config.transforms)
+        try:
+            texts = read_texts(args, model.config.transforms, should_stop=stop)
+        except KeyboardInterrupt:
+            note(f"Interrupted before training started: nothing saved, {args.output} left as it was")
+            return signals.EXIT_STATUS.get(stop.received, runner.EXIT_INTERRUPTED)
         train_texts, val_texts = split_val(texts, args.val_fraction)
         if not args.resume:
             model.build([w for words in train_texts for w in words])
         examples = training.examples_of(model, train_texts)
-        val = training.examples_of(model, val_texts, required=False) if val_texts else None
+        val = _held_out_examples(model, val_texts, args.val_fraction)
         _plan(model, args, examples)
         print(_training_line(texts, train_texts, model))
         start = model.training.epochs_done
@@ -129,12 +156,29 @@ def cmd_train(args):
             shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
             note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
                  f"model's vocabulary: {shown}")
-        persistence.save(model, args.output)
-        print(f"Model saved to {args.output}")
-        if stop.received:  # a Ctrl-C during the save waited for it
-            note(f"Interrupted while saving: the save was completed first ({model.training.epochs_done} epochs)")
-            return signals.EXIT_STATUS[stop.received]
+        return _save(model, args.output, stop)
+
+
+def _save(model, output, stop):
+    """Save the finished model; a Ctrl-C during the save (recorded by `stop`) waits for it."""
+    persistence.save(model, output)
+    print(f"Model saved to {output}")
+    if stop.received:
+        note("Interrupted while saving: the save was completed first")
+        return signals.EXIT_STATUS[stop.received]
     return runner.EXIT_OK
+
+
+def _held_out_examples(model, val_texts, fraction):
+    """The held-out examples, or None with a note when --val-fraction leaves too few tokens for one."""
+    if not val_texts:
+        return None
+    val = training.examples_of(model, val_texts, required=False)
+    if len(val) == 0:
+        note(f"--val-fraction {fraction:g} holds out {sum(map(len, val_texts))} tokens, too few for a context "
+             f"of {model.n} and its next token: no held-out loss")
+        return None
+    return val
 
 
 def _training_line(texts, train_texts, model):
@@ -145,7 +189,11 @@ def _training_line(texts, train_texts, model):
     state = model.training
     return (f"Training on {names}: {tokens:,} tokens, {len(model.vocab):,} words{folded}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
-            f"batch {state.batch_size}, {state.epochs - state.epochs_done} epochs")
+            f"batch {state.batch_size}, {_count(state.epochs - state.epochs_done, 'epoch')}")
+
+
+def _count(n, noun):
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _resumed_model(args):
@@ -159,7 +207,8 @@ def _resumed_model(args):
                                 ("--min-count", args.min_count, config.min_count),
                                 ("--seed", args.seed, config.seed)):
         if given is not None and given != stored:
-            raise UserError(f"--resume continues {args.output}, which has {flag} {stored}; drop {flag} or start afresh")
+            shown = (" ".join(stored) or "none") if isinstance(stored, list) else stored
+            raise UserError(f"--resume continues {args.output}, which has {flag} {shown}; drop {flag} or start afresh")
     return model
 
 
@@ -184,10 +233,10 @@ def _plan(model, args, examples):
     chosen = {name: given if given is not None else (getattr(previous, name) if previous else None)
               for name, given in settings.items()}
     epochs = args.epochs or training.DEFAULT_EPOCHS
-    training.new_plan(model, len(examples), epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
+    training.new_plan(model, examples, epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
                       schedule=chosen["schedule"] or training.DEFAULT_SCHEDULE,
                       optimizer=chosen["optimizer"] or training.DEFAULT_OPTIMIZER,
-                      batch_size=args.batch_size, engine=chosen["engine"] or "fast", loss=chosen["loss"] or "full",
+                      batch_size=chosen["batch_size"], engine=chosen["engine"] or "fast", loss=chosen["loss"] or "full",
                       samples=chosen["samples"])
     if previous:
         state = model.training
@@ -213,26 +262,24 @@ def _save_interrupted(model, args, epochs_done, stop):
 
 
 def _train_counts(args):
-    if args.resume:
-        raise UserError("--resume is for embedding models; a count model is counted in one pass")
     files.check_output(args.output, inputs=args.filepath or (), what="--output")
     with files.exclusive(args.output, "--output"):
-        model = CountModel(n=args.context_window or 2, add_k=args.add_k, transforms=args.tokenize or [],
+        model = CountModel(n=args.context_window or 2, add_k=args.add_k or DEFAULT_ADD_K, transforms=args.tokenize or [],
                            min_count=args.min_count or 1)
         texts = read_texts(args, model.config.transforms)
         train_texts, val_texts = split_val(texts, args.val_fraction)
         model.train(train_texts)
         line = (f"Counted {sum(map(len, train_texts)):,} tokens: {len(model.vocab):,} words, "
                 f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
-        if val_texts:
+        if _held_out_examples(model, val_texts, args.val_fraction):
             from tlm.evaluation import held_out
 
             result = held_out(model, val_texts)
             model.history["val_loss"].append(result.loss)
             line += f"  val_loss={result.loss:.4f}  ppl={result.perplexity:.2f}"
         print(line)
-        persistence.save(model, args.output)
-        print(f"Model saved to {args.output}")
+        with signals.StopRequests() as stop:  # counting is quick to redo; a save is not cut in half
+            return _save(model, args.output, stop)
 
 
 # ---- using a model ------------------------------------------------------------------------------
@@ -278,6 +325,9 @@ def cmd_similarity(args):
 def cmd_predict(args):
     model = _load(args)
     tokens = tokenize(args.context, model.config.transforms)
+    if not tokens:
+        raise UserError(f"the context {args.context!r} has no tokens left after the model's transforms "
+                        f"({', '.join(model.config.transforms) or 'none'})")
     _note_unknown(model, tokens)
     console.print_ranked(model.most_likely(tokens, args.k), args.json, score="probability")
 
@@ -319,25 +369,27 @@ def cmd_export(args):
     outputs = export.tsv_paths(args.output) if args.format == "tsv" else [args.output]
     for output in outputs:
         files.check_output(output, inputs=[args.model], what="--output")
+    if len({files.target_of(output) for output in outputs}) < len(outputs):
+        raise UserError(f"cannot write {' and '.join(outputs)}: they are the same file (a symbolic link?)")
     model = _load(args)
-    for path in export.write(_word_vectors(model, args), args.format, args.output):
+    with contextlib.ExitStack() as locks:
+        for output in outputs:
+            locks.enter_context(files.exclusive(output, "--output"))
+        written = export.write(_word_vectors(model, args), args.format, args.output)
+    for path in written:
         print(path)
 
 
 def cmd_plot(args):
-    from vectors.maps import IMAGE_FORMATS, image_format
+    from tinylm.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)
-    if fmt is None:
-        raise UserError(f"--output {args.output}: the image file must end in {', '.join('.' + f for f in IMAGE_FORMATS)}")
     files.check_output(args.output, inputs=args.model, what="--output")
     models = [persistence.load(m) for m in args.model]
-    if args.loss:
-        image = _loss_image(args, models, fmt)
-    else:
-        image = _map_image(args, models, fmt)
-    files.atomic_write(args.output, image)
+    image = _loss_image(args, models, fmt) if args.loss else _map_image(args, models, fmt)
+    with files.exclusive(args.output, "--output"):
+        files.atomic_write(args.output, image)
     print(args.output)
 
 
@@ -346,7 +398,8 @@ def _loss_image(args, models, fmt):
 
     for path, model in zip(args.model, models):
         if not model.history["loss"]:
-            raise UserError(f"{path} has no training curve (a {model.kind} model is counted, not trained)")
+            raise UserError(f"{path} has no training curve: no epoch of it is recorded"
+                            + (f" (a {model.kind} model is counted, not trained)" if not model.trainable else ""))
     return loss_curves({m: model.history for m, model in zip(args.model, models)}, fmt)
 
 
@@ -434,9 +487,9 @@ def build_parser():
                    help="--loss sampled: candidate words drawn per batch (default: see README)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
-    p.add_argument("--kind", choices=["embedding", "counts"], default="embedding",
+    p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
-    p.add_argument("--add-k", type=number(0, MAX_ADD_K, low_open=True), default=DEFAULT_ADD_K, metavar="K",
+    p.add_argument("--add-k", type=number(0, MAX_ADD_K, low_open=True), metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
 
     p = command("generate", cmd_generate, "sample text from a model")
@@ -489,4 +542,4 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `tlm`; returns the exit status (callable from tests)."""
-    return runner.run("tlm", build_parser(), argv)
+    return runner.run("tlm", build_parser, argv)

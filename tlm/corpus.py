@@ -16,7 +16,7 @@ from tinylm.errors import UserError
 
 DEFAULT_CORPUS_NAME = "chuck.txt"
 ALL_GUTENBERG = "all"
-MAX_TEXT_BYTES = 1 << 30  # 1 GiB; NLTK's whole Gutenberg selection is 12 MB
+MAX_TEXT_BYTES = 10**9  # 1 GB; NLTK's whole Gutenberg selection is 12 MB
 NETWORK_TIMEOUT_S = 10
 BOM = "\ufeff"
 
@@ -91,10 +91,12 @@ def read_gutenberg(fileid):
 
 
 def read_texts(filepaths=(), gutenberg=()):
-    """[(name, text)] of the given files and Gutenberg ids ('all' is every text), in that order;
-    the built-in text when both are empty."""
-    texts = [(path, read_file(path)) for path in filepaths]
+    """(name, text) of the given files and Gutenberg ids ('all' is every text), in that order, one at
+    a time; the built-in text when both are empty."""
+    if not filepaths and not gutenberg:
+        yield DEFAULT_CORPUS_NAME, read_default()
+    for path in filepaths:
+        yield path, read_file(path)
     for fileid in gutenberg:
         for one in (gutenberg_ids() if fileid == ALL_GUTENBERG else [fileid]):
-            texts.append((one, read_gutenberg(one)))
-    return texts or [(DEFAULT_CORPUS_NAME, read_default())]
+            yield one, read_gutenberg(one)

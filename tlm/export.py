@@ -21,7 +21,7 @@ def word2vec_text(wv):
     spaced = [w for w in wv.words if any(c.isspace() for c in w)]
     if spaced:
         raise UserError(f"word2vec text cannot hold tokens with white space (e.g. {spaced[0]!r}, the space of a "
-                        f"-t char model); use --format tsv")
+                        f"-t char model); use the TSV format (--format tsv)")
     lines = [f"{len(wv)} {wv.dim}"] + [" ".join([w, *_values(v)]) for w, v in zip(wv.words, wv.vectors)]
     return "\n".join(lines) + "\n"
 

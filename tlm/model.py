@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinylm import resources
 from tinylm.errors import UserError
 from tlm import functional, schema, training
 from tlm.base import Config, LanguageModel
@@ -125,6 +126,8 @@ class TinyLanguageModel(LanguageModel):
         """Make the vocabulary from a token list and initialise E, W, b from the seed."""
         self.vocabulary = Vocabulary.build(words, self.config.min_count)
         V, d = len(self.vocab), self.config.embedding_dim
+        resources.require(4 * (2 * V * d + V) + 8 * V * d, f"a model of {V:,} words x {d} dimensions",
+                          "try a smaller embedding dimension (--embedding-dim) or vocabulary (--min-count)")
         rng = np.random.default_rng(self.config.seed)
         self.E = (INIT_SCALE * rng.standard_normal((V, d))).astype(np.float32)  # (V, d)
         self.W = (INIT_SCALE * rng.standard_normal((d, V))).astype(np.float32)  # (d, V)
@@ -157,7 +160,7 @@ class TinyLanguageModel(LanguageModel):
             self.build([w for text in texts for w in text])
         examples = training.examples_of(self, texts)
         val = training.examples_of(self, _texts(val_words), required=False) if val_words else None
-        training.new_plan(self, len(examples), epochs=epochs, lr=lr, schedule=schedule, optimizer=optimizer,
+        training.new_plan(self, examples, epochs=epochs, lr=lr, schedule=schedule, optimizer=optimizer,
                           batch_size=batch_size, engine="reference" if reference else "fast", loss=loss,
                           samples=samples)
         return training.fit(self, examples, val, callback, should_stop)
@@ -213,9 +216,10 @@ class TinyLanguageModel(LanguageModel):
     def _load_parameters(self, doc):
         V, d = len(self.vocab), self.config.embedding_dim
         params = schema.require(doc, "params")
-        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d))
-        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V))
-        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,))
+        limit = schema.MAX_PARAMETER
+        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d), limit=limit)
+        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V), limit=limit)
+        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,), limit=limit)
         self.training = training.TrainingState.from_dict(schema.require(doc, "training"),
                                                          {"E": self.E, "W": self.W, "b": self.b})
 

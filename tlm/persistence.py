@@ -23,7 +23,7 @@ from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
 VERSION = 2
-MAX_FILE_BYTES = 1 << 30  # 1 GiB: larger than any model this toolkit trains (Gutenberg-all: ~30 MB)
+MAX_FILE_BYTES = 10**9  # 1 GB: larger than any model this toolkit trains (Gutenberg-all: ~30 MB)
 DTYPES = {"float32": "<f4", "int64": "<i8"}
 
 
@@ -103,7 +103,7 @@ def from_json(raw, path="the model"):
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a tlm model file (no \"format\": \"{FORMAT}\" tag)")
     version = doc.get("version")
-    if version not in (1, VERSION):
+    if type(version) is not int or version not in (1, VERSION):
         raise ModelFileError(f"{path} has model format version {str(version)[:20]}; this tlm reads versions 1 and {VERSION}")
     kind = doc.get("kind")
     if not isinstance(kind, str) or kind not in LanguageModel.kinds:

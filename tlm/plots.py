@@ -3,8 +3,9 @@
 The 2-D word maps are `vectors.maps.word_map`, shared with `wp plot`. Leaves out writing the file.
 """
 
-import io
 import math
+
+from tinylm.figures import plain, render
 
 
 def loss_curves(histories, fmt="png"):
@@ -13,17 +14,11 @@ def loss_curves(histories, fmt="png"):
     histories : dict label -> {"loss": [...], "val_loss": [... or None]}
     fmt : 'png', 'svg' or 'pdf'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-    try:
+    def draw(ax):
         for i, (label, history) in enumerate(histories.items()):
-            color = f"C{i}"
-            label = label.replace("$", r"\$")  # not matplotlib's math mode
+            color, label = f"C{i}", plain(label)
             epochs = range(1, len(history["loss"]) + 1)
             ax.plot(epochs, history["loss"], "o-", color=color, label=f"{label} train")
             val = [(e, v) for e, v in zip(epochs, history.get("val_loss", [])) if v is not None and math.isfinite(v)]
@@ -35,9 +30,5 @@ def loss_curves(histories, fmt="png"):
         ax.set_title("Training loss")
         ax.grid(alpha=0.3)
         ax.legend()
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt)
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
+
+    return render(draw, fmt, figsize=(8, 5))

@@ -10,6 +10,10 @@ import math
 import numpy as np
 
 
+MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
+MAX_PARAMETER = 1e6  # a learned weight beyond this means a diverged run or a hand-made file
+
+
 class SchemaError(ValueError):
     """A field of a model file that is missing, of the wrong type, out of range or of the wrong shape."""
 
@@ -29,9 +33,15 @@ def integer(value, name, low=0, high=2**63 - 1):
     return value
 
 
-def number(value, name, low=-math.inf, high=math.inf, positive=False):
-    if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high or (positive and value <= 0):
-        raise SchemaError(f"{name} must be a finite{' positive' if positive else ''} number, got {_shown(value)}")
+def number(value, name, low=-1e300, high=1e300, positive=False):
+    """A finite int or float in [low, high] (and > 0 if `positive`), as a float."""
+    try:
+        ok = type(value) in (int, float) and math.isfinite(value) and low <= value <= high
+    except OverflowError:  # an integer of hundreds of digits
+        ok = False
+    if not ok or (positive and value <= 0):
+        raise SchemaError(f"{name} must be a finite{' positive' if positive else ''} number from {low:g} to {high:g}, "
+                          f"got {_shown(value)}")
     return float(value)
 
 
@@ -41,10 +51,15 @@ def choice(value, name, options):
     return value
 
 
-def strings(value, name, options=None, distinct=False):
-    """A list of strings (each among `options` if given; all different if `distinct`)."""
+def strings(value, name, options=None, distinct=False, tokens=False):
+    """A list of strings (each among `options` if given; all different if `distinct`; with `tokens`,
+    each non-empty and without line breaks or tabs, as a tokenizer makes them)."""
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise SchemaError(f"{name} must be a list of strings")
+    if tokens:
+        bad = next((s for s in value if not s or any(c in s for c in "\n\r\t")), None)
+        if bad is not None:
+            raise SchemaError(f"{name} holds {bad!r}, which no tokenizer makes")
     if options is not None:
         for s in value:
             choice(s, f"an entry of {name}", options)
@@ -53,8 +68,9 @@ def strings(value, name, options=None, distinct=False):
     return list(value)
 
 
-def array(value, name, shape, dtype=np.float32):
-    """An array of exactly `shape` and finite values, from a decoded array or (version 1) nested lists."""
+def array(value, name, shape, dtype=np.float32, limit=None):
+    """An array of exactly `shape` and finite values (at most `limit` in size, if given), from a decoded
+    array or (version 1) nested lists."""
     if not isinstance(value, np.ndarray):
         if not isinstance(value, list):
             raise SchemaError(f"{name} must be an array")
@@ -67,6 +83,8 @@ def array(value, name, shape, dtype=np.float32):
     value = value.astype(dtype, copy=False)
     if value.dtype.kind == "f" and not np.isfinite(value).all():
         raise SchemaError(f"{name} holds NaN or infinite values")
+    if limit is not None and value.size and np.abs(value).max() > limit:
+        raise SchemaError(f"{name} holds values beyond ±{limit:g}, which no training run makes")
     return value
 
 
@@ -86,8 +104,8 @@ def history(value):
     val_loss = require(value, "val_loss", "history")
     if not isinstance(loss, list) or not isinstance(val_loss, list):
         raise SchemaError("history must hold two lists, loss and val_loss")
-    return {"loss": [number(x, "a history loss") for x in loss],
-            "val_loss": [None if x is None else number(x, "a history val_loss") for x in val_loss]}
+    return {"loss": [number(x, "a history loss", 0, MAX_LOSS) for x in loss],
+            "val_loss": [None if x is None else number(x, "a history val_loss", 0, MAX_LOSS) for x in val_loss]}
 
 
 def _shown(value):

@@ -5,6 +5,7 @@ Leaves out vocabularies and indices: the model maps tokens to rows itself.
 """
 
 import re
+import unicodedata
 
 from tinylm.errors import UserError
 
@@ -41,8 +42,12 @@ TRANSFORMS = {
 
 
 def split(text):
-    """Split text into words, with each punctuation mark as a token of its own."""
-    return _TOKEN.findall(text)
+    """Split text into words, with each punctuation mark as a token of its own.
+
+    The text is put in Unicode's composed form (NFC) first, so "crème" is one word whether its accent
+    was typed as part of the letter or as a separate combining mark.
+    """
+    return _TOKEN.findall(unicodedata.normalize("NFC", text))
 
 
 def tokenize(text, transforms=()):

@@ -35,6 +35,12 @@ MAX_AUTO_BATCH = 256
 # The automatic batch size keeps at least this many updates per epoch, so a tiny corpus
 # (chuck.txt: 30 examples) trains one example at a time, exactly like the lab's loop.
 MIN_STEPS_PER_EPOCH = 256
+# Gradients are summed over a batch, so the step of the most frequent target's column of W (and of
+# its bias) grows with how many examples of the batch predict it: B x its share of the targets. The
+# automatic batch keeps that count at what word-level text has at batch 256 and trains well with
+# (Moby Dick's "the": 6.8% -> 17), so character-level text (" ": 23% of Alice) is not driven to
+# divergence by batches of 256 (59 spaces each) at the default learning rate.
+MAX_TOP_TARGET_PER_BATCH = 16
 PROGRESS_EVENTS = 100  # per epoch, for a live bar; more would cost time on small batches
 MAX_EPOCHS = 1_000_000
 
@@ -140,14 +146,17 @@ def _optimizer_state(doc, optimizer, params):
     for name, param in params.items():
         for moment in "mv":
             key = f"{moment}_{name}"
-            state[key] = schema.array(schema.require(doc, key, "training.optimizer_state"),
-                                      f"optimizer_state.{key}", param.shape).copy()
+            state[key] = schema.array(schema.require(doc, key, "training.optimizer_state"), f"optimizer_state.{key}",
+                                      param.shape, limit=schema.MAX_PARAMETER ** (2 if moment == "v" else 1)).copy()
     return state
 
 
-def auto_batch_size(examples):
-    """1 for tiny corpora, growing to MAX_AUTO_BATCH while an epoch keeps MIN_STEPS_PER_EPOCH updates."""
-    return int(np.clip(examples // MIN_STEPS_PER_EPOCH, 1, MAX_AUTO_BATCH))
+def auto_batch_size(examples, top_share=0.0):
+    """1 for tiny corpora, growing to MAX_AUTO_BATCH while an epoch keeps MIN_STEPS_PER_EPOCH updates
+    and the most frequent target (`top_share` of all targets) fills at most MAX_TOP_TARGET_PER_BATCH
+    examples of a batch."""
+    limit = MAX_TOP_TARGET_PER_BATCH / top_share if top_share > 0 else MAX_AUTO_BATCH
+    return int(np.clip(min(examples // MIN_STEPS_PER_EPOCH, limit), 1, MAX_AUTO_BATCH))
 
 
 def learning_rate(lr, schedule, step, total_steps):
@@ -168,6 +177,10 @@ class Examples:
 
     def __len__(self):
         return len(self.targets)
+
+    def top_share(self):
+        """The share of the targets that the most frequent target takes."""
+        return float(np.bincount(self.targets).max() / len(self.targets)) if len(self.targets) else 0.0
 
     def fingerprint(self):
         """A short digest: resuming a plan on other examples is worth a warning."""
@@ -192,7 +205,7 @@ def examples_of(model, texts, required=True):
 
 def new_plan(model, examples, epochs=DEFAULT_EPOCHS, lr=DEFAULT_LR, schedule=DEFAULT_SCHEDULE,
              optimizer=DEFAULT_OPTIMIZER, batch_size=None, engine="fast", loss="full", samples=None):
-    """Start a plan of `epochs` epochs on `examples` contexts (the schedule starts again at `lr`).
+    """Start a plan of `epochs` epochs on `examples` (the schedule starts again at `lr`).
 
     The optimizer's state carries over when the optimizer stays the same. Raises `UserError` for
     settings that cannot work.
@@ -207,17 +220,18 @@ def new_plan(model, examples, epochs=DEFAULT_EPOCHS, lr=DEFAULT_LR, schedule=DEF
         samples = min(samples or sampled.DEFAULT_SAMPLES, len(model.vocab))
     model.training = TrainingState(
         epochs=epochs, epochs_trained=old.epochs_trained, lr=lr, schedule=schedule, optimizer=optimizer,
-        batch_size=min(batch_size or auto_batch_size(examples), examples), engine=engine, loss=loss,
+        batch_size=min(batch_size or auto_batch_size(len(examples), examples.top_share()), len(examples)),
+        engine=engine, loss=loss,
         samples=samples or 0, optimizer_state=old.optimizer_state if optimizer == old.optimizer else {})
 
 
 def check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss="full"):
     if not 1 <= epochs <= MAX_EPOCHS:
-        raise UserError(f"--epochs must be from 1 to {MAX_EPOCHS:,}, got {epochs}")
+        raise UserError(f"the number of epochs (--epochs) must be from 1 to {MAX_EPOCHS:,}, got {epochs}")
     if not (math.isfinite(lr) and lr > 0):
-        raise UserError(f"--lr must be a positive number, got {lr}")
+        raise UserError(f"the learning rate (--lr) must be a positive number, got {lr}")
     if batch_size is not None and batch_size < 1:
-        raise UserError(f"--batch-size must be at least 1, got {batch_size}")
+        raise UserError(f"the batch size (--batch-size) must be at least 1, got {batch_size}")
     if optimizer not in OPTIMIZERS:
         raise UserError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
     if schedule not in SCHEDULES:
@@ -225,19 +239,21 @@ def check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss="fu
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     if engine == "reference" and (optimizer != "sgd" or batch_size not in (None, 1)):
-        raise UserError("the reference loop is plain per-example SGD: use it with --optimizer sgd and batch size 1")
+        raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
     if loss not in LOSSES:
         raise UserError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
     if engine == "reference" and loss != "full":
-        raise UserError("the reference loop trains the full softmax: drop --loss sampled or --reference")
+        raise UserError("the reference loop trains the full softmax, not the sampled loss")
 
 
 def memory_needed(V, d, batch_size, examples, n, optimizer):
     """Bytes a training run holds: parameters (twice: the last epoch's copy), Adam's moments, the
-    (B, V) buffer and its temporaries, and the int32 examples."""
+    (B, V) buffer and its temporaries, the batch's gathered context rows and gradients (B, n, d),
+    and the int32 examples."""
     params = 4 * (2 * V * d + V)
     moments = 2 * params if optimizer == "adam" else 0
-    return 2 * (params + moments) + 3 * 4 * batch_size * V + 4 * examples * (n + 1)
+    batch = 3 * 4 * batch_size * V + 4 * 4 * batch_size * (n + 2) * d
+    return 2 * (params + moments) + batch + 4 * examples * (n + 1)
 
 
 @np.errstate(all="ignore")  # overflow shows up as a non-finite loss: reported as divergence, not warned
@@ -266,7 +282,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     M, B = len(targets), min(state.batch_size, len(targets))
     resources.require(memory_needed(len(model.vocab), model.E.shape[1], B, M, model.n, state.optimizer),
                       f"training a {model.describe()} with batch size {B}",
-                      "try a smaller --embedding-dim, --batch-size or vocabulary (--min-count)")
+                      "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)")
     if not state.text:
         state.text = examples.fingerprint()
     params = {"E": model.E, "W": model.W, "b": model.b}
@@ -301,7 +317,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
                     _restore(model, saved)
                     raise DivergedError(
                         f"training diverged (the loss became {loss_sum}) in epoch {epoch} with lr={state.lr:g}; "
-                        f"try a smaller --lr, e.g. {state.lr / 10:g}")
+                        f"try a smaller learning rate (--lr), e.g. {state.lr / 10:g}")
                 if callback and (step + 1) % progress_every == 0:
                     done = min((step + 1) * B, M)
                     callback(Progress(epoch, state.epochs, done, M, loss_sum / done))

@@ -4,11 +4,9 @@ coordinates (for the web page) or as a labelled image, optionally with the arrow
 Leaves out choosing the words (the commands) and writing files (`tinylm.files`).
 """
 
-import io
-
 import numpy as np
 
-IMAGE_FORMATS = ("png", "svg", "pdf")
+from tinylm.figures import plain, render
 
 
 def pca_2d(vectors):
@@ -24,12 +22,6 @@ def pca_2d(vectors):
     return np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
 
 
-def image_format(path):
-    """The image format a file name asks for (.png, .svg or .pdf), or None."""
-    suffix = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
-    return suffix if suffix in IMAGE_FORMATS else None
-
-
 def word_map(words, vectors, fmt="png", title=None, arrows=()):
     """A labelled 2-D PCA scatter of `words` as image bytes; `arrows` are (from_word, to_word) pairs.
 
@@ -39,29 +31,19 @@ def word_map(words, vectors, fmt="png", title=None, arrows=()):
     vectors : (N, d) array, one row per word
     fmt : 'png', 'svg' or 'pdf'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
     points = pca_2d(vectors)  # (N, 2)
     where = dict(zip(words, points))
-    fig, ax = plt.subplots(figsize=(8, 6), dpi=120)
-    try:
+
+    def draw(ax):
         ax.scatter(points[:, 0], points[:, 1], s=18, color="tab:blue")
         for word, (x, y) in where.items():
-            # "$" would start matplotlib's math mode (and fail on a word like "$x"): show it as is.
-            ax.annotate(word.replace("$", r"\$"), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=10)
+            ax.annotate(plain(word), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=10)
         for start, end in arrows:
             ax.annotate("", xy=where[end], xytext=where[start],
                         arrowprops=dict(arrowstyle="->", color="tab:red", lw=1.5))
-        ax.set_title((title or f"{len(words)} words, first two principal components").replace("$", r"\$"))
+        ax.set_title(plain(title or f"{len(words)} words, first two principal components"))
         ax.set_xlabel("PC 1")
         ax.set_ylabel("PC 2")
         ax.grid(alpha=0.3)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt)
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
+
+    return render(draw, fmt)

@@ -23,12 +23,18 @@ def _check_count(n, what="n"):
         raise UserError(f"{what} must be a whole number of at least 1, got {n!r}")
 
 
+def _answers(ranked, question):
+    if not ranked:
+        raise UserError(f"{question} has no answer: every word of the vocabulary is in the question")
+    return ranked
+
+
 def similar(wv, words, n=10, restrict=None):
     """The n nearest neighbours by cosine of a word, or of the mean of several: [(word, cosine)]."""
     if not words:
         raise UserError("give at least one word")
     _check_count(n)
-    return wv.most_similar(list(words), topn=n, restrict=restrict)
+    return _answers(wv.most_similar(list(words), topn=n, restrict=restrict), f"the neighbours of {' '.join(words)}")
 
 
 def similarity(wv, a, b):
@@ -42,10 +48,11 @@ def analogy(wv, a, b, c, n=5, method="add", restrict=None):
     method 'add' ranks by cos(x, b - a + c) (3CosAdd); 'mul' by 3CosMul (Levy & Goldberg 2014).
     """
     _check_count(n)
+    question = f"{a} is to {b} as {c} is to ?"
     if method == "add":
-        return wv.most_similar([b, c], [a], topn=n, restrict=restrict)
+        return _answers(wv.most_similar([b, c], [a], topn=n, restrict=restrict), question)
     if method == "mul":
-        return wv.most_similar_cosmul([b, c], [a], topn=n, restrict=restrict)
+        return _answers(wv.most_similar_cosmul([b, c], [a], topn=n, restrict=restrict), question)
     raise UserError(f"unknown analogy method {method!r}; use {' or '.join(ANALOGY_METHODS)}")
 
 

@@ -25,10 +25,13 @@ COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
 
 
 def unit_rows(vectors):
-    """Rows scaled to length 1, zero rows left zero: (N, d) -> (N, d) float32."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)  # (N, 1)
-    return vectors / np.where(norms == 0, 1, norms)
+    """Rows scaled to length 1, zero rows left zero: (N, d) -> (N, d) float32.
+
+    Computed in float64, where squaring neither overflows (values near 3e38) nor underflows (1e-45).
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]  # (N, 1)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
 class WordVectors:

@@ -22,10 +22,15 @@ MODEL_HELP = (f"gensim-data name or vector file (default: $WP_MODEL or {models.D
               f"offline {models.OFFLINE_MODEL})")
 
 
+def _model_name(args):
+    """--model, else $WP_MODEL, else None (the default model)."""
+    return args.model or os.environ.get("WP_MODEL") or None
+
+
 def _load(args, name=None, with_model=False):
-    """The model `name`, else --model, else $WP_MODEL, else the default (saying so if it falls back)."""
-    loaded = models.load(name or args.model or os.environ.get("WP_MODEL") or None, allow_pickle=args.allow_pickle,
-                         with_model=with_model)
+    """The model `name`, else the one --model or $WP_MODEL names, else the default (saying so if it
+    falls back); `with_model`: a tlm file brings its model too."""
+    loaded = models.load(name or _model_name(args), allow_pickle=args.allow_pickle, with_model=with_model)
     if loaded.note:
         note(f"wp: {loaded.note}")
     return loaded
@@ -81,27 +86,29 @@ def cmd_vector(args, loaded):
         print(" ".join(f"{x:.6f}" for x in v))
 
 
-def cmd_plot(args, loaded):
-    from vectors.maps import IMAGE_FORMATS, image_format, word_map
+def cmd_plot(args):
+    from tinylm.figures import image_format
+    from vectors.maps import word_map
 
     fmt = image_format(args.output)
-    if fmt is None:
-        raise UserError(f"--output {args.output}: the image file must end in {', '.join('.' + f for f in IMAGE_FORMATS)}")
-    files.check_output(args.output, inputs=[args.model] if args.model else [], what="--output")
-    wv = loaded.vectors
-    words = list(dict.fromkeys(args.words))  # keep order, drop repeats
-    arrows = []
-    if args.analogy:
-        a, b, c = args.analogy
-        d = queries.analogy(wv, a, b, c, n=1)[0][0]
-        words += [w for w in (a, b, c, d) if w not in words]
-        arrows = [(a, b), (c, d)]
-        note(f"wp: {a} -> {b} as {c} -> {d}")
-    if len(words) < 2:
-        raise UserError("plot needs at least 2 words (or --analogy A B C)")
-    image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
-                     title=f"{loaded.name}: {len(words)} words (PCA)")
-    files.atomic_write(args.output, image)
+    model = _model_name(args)
+    files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
+    with files.exclusive(args.output, "--output"):
+        loaded = _load(args)
+        wv = loaded.vectors
+        words = list(dict.fromkeys(args.words))  # keep order, drop repeats
+        arrows = []
+        if args.analogy:
+            a, b, c = args.analogy
+            d = queries.analogy(wv, a, b, c, n=1)[0][0]
+            words += [w for w in (a, b, c, d) if w not in words]
+            arrows = [(a, b), (c, d)]
+            note(f"wp: {a} -> {b} as {c} -> {d}")
+        if len(words) < 2:
+            raise UserError("plot needs at least 2 words (or --analogy A B C)")
+        image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
+                         title=f"{loaded.name}: {len(words)} words (PCA)")
+        files.atomic_write(args.output, image)
     print(args.output)
 
 
@@ -157,11 +164,11 @@ def cmd_repl(args, loaded):
             console.print_ranked(result, False)
 
 
-def cmd_serve(args, served):
+def cmd_serve(args):
     from wp.server import running
     from wp.server.app import create_app
 
-    app = create_app(served)
+    app = create_app(_load_served(args))
     sock = running.listen(args.host, args.port)
     if not running.is_loopback(sock):
         note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
@@ -187,9 +194,9 @@ def _model_options(parser, after_command, repeatable=False):
                              "you trust")
 
 
-def _with_model(func, load):
-    """A subcommand func(args, loaded) as func(args), loading the model first with `load(args)`."""
-    return lambda args: func(args, load(args))
+def _with_model(func):
+    """A subcommand func(args, loaded) as func(args), loading the model first."""
+    return lambda args: func(args, _load(args))
 
 
 def build_parser():
@@ -197,12 +204,12 @@ def build_parser():
     _model_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
 
-    def command(name, func, help, json_option=True, load=_load):
+    def command(name, func, help, json_option=True, loads_model=True, models_repeat=False):
         p = sub.add_parser(name, help=help, description=help)
-        _model_options(p, after_command=True, repeatable=load is _load_served)
+        _model_options(p, after_command=True, repeatable=models_repeat)
         if json_option:
             p.add_argument("--json", action="store_true", help="machine-readable output")
-        p.set_defaults(func=_with_model(func, load))
+        p.set_defaults(func=_with_model(func) if loads_model else func)
         return p
 
     p = command("similar", cmd_similar, "nearest neighbours of a word (or of the mean of several) by cosine")
@@ -228,7 +235,7 @@ def build_parser():
     p = command("vector", cmd_vector, "print a word's vector")
     p.add_argument("word", type=argtypes.word, metavar="WORD")
 
-    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False)
+    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False, loads_model=False)
     p.add_argument("words", nargs="*", type=argtypes.word, metavar="WORD")
     p.add_argument("--output", default="words.png", type=argtypes.path, help="image file (default: words.png)")
     p.add_argument("--analogy", nargs=3, type=argtypes.word, metavar=("A", "B", "C"),
@@ -243,7 +250,7 @@ def build_parser():
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="neighbours per query (default: 10)")
 
     p = command("serve", cmd_serve, "explore the model (or two, side by side) on a web page in the browser",
-                json_option=False, load=_load_served)
+                json_option=False, loads_model=False, models_repeat=True)
     p.add_argument("--host", default="127.0.0.1", type=argtypes.text(max_length=255),
                    help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", default=8000, type=integer(0, 65535), help="port (default: 8000; 0 picks a free one)")
@@ -253,4 +260,4 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of `wp`; returns the exit status (callable from tests)."""
-    return runner.run("wp", build_parser(), argv)
+    return runner.run("wp", build_parser, argv)

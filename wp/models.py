@@ -14,6 +14,7 @@ import re
 import socket
 import stat
 import time
+import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,11 +35,14 @@ GENSIM_MODELS = (
     "glove-wiki-gigaword-100", "glove-wiki-gigaword-200", "glove-wiki-gigaword-300",
     "word2vec-google-news-300", "word2vec-ruscorpora-300",
 )
+BINARY_MODELS = ("word2vec-google-news-300", "word2vec-ruscorpora-300")  # the others are word2vec text
 NETWORK_TIMEOUT_S = 10
 RETRY_DEFAULT_S = 24 * 3600  # after a failed download, the default is tried again a day later
 FILE_FORMATS = ("kv", "word2vec", "word2vec-binary", "glove", "tlm")
 CHUNK_LINES = 10_000  # text rows parsed at once: bounds the temporary strings
 MAX_WORD_BYTES = 10_000
+MAX_LINE_BYTES = 1 << 20  # a text row of 300 values takes ~3 KB
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -58,12 +62,13 @@ def cache_dir():
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinylm" / "wp"
 
 
-def _cached(key, source, convert):
-    """The store `key` of the cache if it was made from `source`, else `convert()` -> (words, vectors),
-    saved there first. A damaged, foreign or stale entry is rebuilt, never trusted."""
+def _cached(key, source, convert, name):
+    """A `Loaded` from the store `key` of the cache if it was made from `source`, else from
+    `convert()` -> (words, vectors), saved there first. A foreign or stale entry, or one whose parts
+    disagree, is rebuilt; an unwritable cache only costs speed, and the note says so."""
     entry = cache_dir() / key
     try:
-        return store.load(entry, source)
+        return Loaded(store.load(entry, source), name)
     except store.StoreError:
         pass
     words, vectors = convert()
@@ -71,12 +76,18 @@ def _cached(key, source, convert):
         store.check_words(words)
         store.check_vectors(vectors, len(words))
     except ValueError as e:
-        raise UserError(f"{source['name']}: {e}") from None
+        raise UserError(f"{_shown(source['name'])}: {e}") from None
     try:
         store.save(entry, words, vectors, source)
-        return store.load(entry, source)
-    except (OSError, store.StoreError):  # an unwritable cache only costs speed
-        return WordVectors(words, np.asarray(vectors, dtype=np.float32))
+        return Loaded(store.load(entry, source), name)
+    except (OSError, store.StoreError) as e:
+        note = (f"cannot write the cache {cache_dir()} ({getattr(e, 'strerror', None) or e}): each run reads "
+                f"{_shown(name)} afresh (set WP_CACHE_DIR to a writable folder)")
+        return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
+
+
+def _shown(name):
+    return name if len(name) <= 80 else name[:77] + "..."
 
 
 # ---- named models -------------------------------------------------------------------------------
@@ -91,35 +102,50 @@ def _offline_glove():
     return words, np.load(root / "glove_6B_50d_emb.npy", allow_pickle=False)
 
 
-def _gensim_data(name):
-    """A gensim-data model, from gensim's download folder or (with a network) downloaded into it."""
-    import gensim.downloader
+def gensim_data_dir():
+    """gensim's download folder, as gensim.downloader defines it (without importing gensim)."""
+    return Path(os.environ.get("GENSIM_DATA_DIR") or Path("~/gensim-data").expanduser())
 
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(NETWORK_TIMEOUT_S)  # a dead network fails in seconds instead of hanging
-    try:
-        kv = gensim.downloader.load(name)
-    except Exception as e:  # network errors, missing index, partial downloads: all mean "not available"
-        raise UserError(f"model {name!r} is not in gensim's download folder ({gensim.downloader.BASE_DIR}) and "
-                        f"could not be downloaded ({type(e).__name__}: {str(e)[:200]})") from None
-    finally:
-        socket.setdefaulttimeout(previous)
-    return list(kv.index_to_key), kv.vectors
+
+def _gensim_data(name):
+    """A gensim-data model's (words, vectors), read by this module from its file in gensim's download
+    folder, downloaded there first if a network is there. gensim's own loader, which runs the Python
+    code stored beside the data, is never called."""
+    path = gensim_data_dir() / name / f"{name}.gz"
+    if not path.is_file():
+        import gensim.downloader
+
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(NETWORK_TIMEOUT_S)  # a dead network fails in seconds instead of hanging
+        try:
+            path = Path(gensim.downloader.load(name, return_path=True))
+        except Exception as e:  # network errors, missing index, partial downloads: all mean "not available"
+            raise UserError(f"model {name!r} is not in gensim's download folder ({gensim_data_dir()}) and could not "
+                            f"be downloaded ({type(e).__name__}: {str(e)[:200]})") from None
+        finally:
+            socket.setdefaulttimeout(previous)
+    if name in BINARY_MODELS:
+        return read_binary_vectors(path)
+    return read_text_vectors(path, has_header=True)
 
 
 def load_named(name):
-    """A model by gensim-data name; the offline GloVe 50d needs no network."""
+    """A `Loaded` model by gensim-data name; the offline GloVe 50d needs no network."""
     if name == OFFLINE_MODEL:
-        return _cached(name, {"name": name}, _offline_glove)
+        return _cached(name, {"name": name}, _offline_glove, name)
     if name not in GENSIM_MODELS:
-        raise UserError(f"unknown model {name!r}; known: {', '.join(GENSIM_MODELS)} (or give a file path)")
-    return _cached(name, {"name": name}, lambda: _gensim_data(name))
+        raise UserError(f"unknown model {_shown(name)!r}; known: {', '.join(GENSIM_MODELS)} (or give a file path)")
+    return _cached(name, {"name": name}, partial(_gensim_data, name), name)
 
 
 # ---- files --------------------------------------------------------------------------------------
 
 def _open(path):
     return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
+
+
+def _unreadable(path, error):
+    return UserError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
 
 
 def detect_format(path):
@@ -133,16 +159,16 @@ def detect_format(path):
         return "word2vec-binary"
     try:
         with _open(path) as f:
-            first = f.readline(1000).split()
-    except (OSError, EOFError) as e:
-        raise UserError(f"cannot read model file {path}: {e}") from None
+            first = f.readline(1000).removeprefix(BOM).split()
+    except (OSError, EOFError, zlib.error) as e:
+        raise _unreadable(path, e) from None
     if len(first) == 2 and all(re.fullmatch(rb"\d+", x) for x in first):
         return "word2vec"  # "<count> <dim>" header
     return "glove"
 
 
 def _header(line, path):
-    parts = line.split()
+    parts = line.removeprefix(BOM).split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) < 1:
         raise UserError(f"cannot read {path} as word2vec vectors: the first line must be '<count> <dim>'")
     count, dim = int(parts[0]), int(parts[1])
@@ -157,10 +183,27 @@ def _decode_word(raw, path, where):
         raise UserError(f"cannot read {path}: the word on {where} is not UTF-8") from None
 
 
+def _lines(f, path):
+    """(number, line) of a binary file, refusing a line longer than MAX_LINE_BYTES (no vector file has one)."""
+    number = 0
+    while line := f.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise UserError(f"cannot read {path}: line {number} is longer than {MAX_LINE_BYTES:,} bytes")
+        yield number, line.removeprefix(BOM) if number == 1 else line
+
+
 def read_text_vectors(path, has_header):
     """(words, (N, d) float32) of a word2vec text (`has_header`) or GloVe text file, every row checked."""
+    try:
+        with _open(path) as f:
+            return _read_text_vectors(f, path, has_header)
+    except (OSError, EOFError, zlib.error) as e:  # gzip's damage too
+        raise _unreadable(path, e) from None
+
+
+def _read_text_vectors(f, path, has_header):
     words, chunks, pending, dim, count = [], [], [], None, None
-    first_row = 2 if has_header else 1
 
     def parse(rows_from):
         try:
@@ -179,23 +222,24 @@ def read_text_vectors(path, has_header):
         chunks.append(values.reshape(len(pending), dim))
         pending.clear()
 
-    with _open(path) as f:
-        if has_header:
-            count, dim = _header(f.readline(), path)
-        for number, line in enumerate(f, start=first_row):
-            parts = line.rstrip(b"\r\n").split(maxsplit=1)
-            if not parts:
-                continue
-            if len(parts) < 2:
-                raise UserError(f"cannot read {path}: line {number} has a word and no values")
-            if dim is None:
-                dim = len(parts[1].split())
-            words.append(_decode_word(parts[0], path, f"line {number}"))
-            pending.append(parts[1])
-            if len(pending) == CHUNK_LINES:
-                parse(number - CHUNK_LINES + 1)
-        if pending:
-            parse(number - len(pending) + 1)
+    number = 0
+    for number, line in _lines(f, path):
+        if has_header and number == 1:
+            count, dim = _header(line, path)
+            continue
+        parts = line.rstrip(b"\r\n").split(maxsplit=1)
+        if not parts:
+            continue
+        if len(parts) < 2:
+            raise UserError(f"cannot read {path}: line {number} has a word and no values")
+        if dim is None:
+            dim = len(parts[1].split())
+        words.append(_decode_word(parts[0], path, f"line {number}"))
+        pending.append(parts[1])
+        if len(pending) == CHUNK_LINES:
+            parse(number - CHUNK_LINES + 1)
+    if pending:
+        parse(number - len(pending) + 1)
     if count is not None and count != len(words):
         raise UserError(f"cannot read {path}: its header says {count:,} vectors, the file has {len(words):,}")
     if not words:
@@ -206,28 +250,35 @@ def read_text_vectors(path, has_header):
 def read_binary_vectors(path):
     """(words, (N, d) float32) of a word2vec binary file: a '<count> <dim>' line, then per row a
     word, a space and dim little-endian float32s."""
-    with _open(path) as f:
-        count, dim = _header(f.readline(), path)
-        words, vectors = [], np.empty((count, dim), dtype=np.float32)
-        for row in range(count):
-            raw = bytearray()
-            while True:
-                ch = f.read(1)
-                if not ch:
-                    raise UserError(f"cannot read {path}: it ends after {row:,} of the {count:,} vectors its header promises")
-                if ch == b" ":
-                    break
-                if ch != b"\n" or raw:  # a row may start with the previous row's newline
-                    raw += ch
-                if len(raw) > MAX_WORD_BYTES:
-                    raise UserError(f"cannot read {path}: vector {row + 1} has no word (no space within {MAX_WORD_BYTES} bytes)")
-            data = f.read(4 * dim)
-            if len(data) != 4 * dim:
-                raise UserError(f"cannot read {path}: it ends inside vector {row + 1} of {count:,}")
-            words.append(_decode_word(bytes(raw), path, f"vector {row + 1}"))
-            vectors[row] = np.frombuffer(data, dtype="<f4")
-        if f.read().strip():
-            raise UserError(f"cannot read {path}: it holds more than the {count:,} vectors its header says")
+    try:
+        with _open(path) as f:
+            return _read_binary_vectors(f, path)
+    except (OSError, EOFError, zlib.error) as e:  # gzip's damage too
+        raise _unreadable(path, e) from None
+
+
+def _read_binary_vectors(f, path):
+    count, dim = _header(f.readline(MAX_LINE_BYTES), path)
+    words, vectors = [], np.empty((count, dim), dtype=np.float32)
+    for row in range(count):
+        raw = bytearray()
+        while True:
+            ch = f.read(1)
+            if not ch:
+                raise UserError(f"cannot read {path}: it ends after {row:,} of the {count:,} vectors its header promises")
+            if ch == b" ":
+                break
+            if ch != b"\n" or raw:  # a row may start with the previous row's newline
+                raw += ch
+            if len(raw) > MAX_WORD_BYTES:
+                raise UserError(f"cannot read {path}: vector {row + 1} has no word (no space within {MAX_WORD_BYTES} bytes)")
+        data = f.read(4 * dim)
+        if len(data) != 4 * dim:
+            raise UserError(f"cannot read {path}: it ends inside vector {row + 1} of {count:,}")
+        words.append(_decode_word(bytes(raw), path, f"vector {row + 1}"))
+        vectors[row] = np.frombuffer(data, dtype="<f4")
+    if f.read(MAX_LINE_BYTES).strip():
+        raise UserError(f"cannot read {path}: it holds more than the {count:,} vectors its header says")
     return words, vectors
 
 
@@ -257,19 +308,21 @@ def _read_pickle(path):
 
 def load_file(path, allow_pickle=False, with_model=False):
     """A `Loaded` model from a file: word2vec text or binary, GloVe text, a tlm model .json, or (only
-    with `allow_pickle`) gensim's .kv, which is a Python pickle and can run code when loaded."""
+    with `allow_pickle`) gensim's .kv, which is a Python pickle and can run code when loaded.
+    `with_model`: for a tlm file, also the model itself (`Loaded.lm`)."""
     path = Path(path)
     try:
         info = os.stat(path)
-    except OSError:
-        raise UserError(f"model file not found: {path}") from None
+    except OSError as e:
+        raise UserError(f"model file not found: {path}" if isinstance(e, FileNotFoundError) else
+                        f"cannot read model file {path}: {e.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
         raise UserError(f"model file {path} is not a regular file")
     fmt = detect_format(path)
     if fmt == "kv":
         if not allow_pickle:
             raise UserError(f"{path} is a gensim .kv file, which is a Python pickle: loading it can run any code it "
-                            f"holds. If you trust it, add --allow-pickle (or convert it to word2vec format)")
+                            f"holds. If you trust it, allow pickles (--allow-pickle), or convert it to word2vec format")
         return Loaded(_read_pickle(path), str(path))
     lm = _read_tlm(path) if fmt == "tlm" and with_model else None
     if fmt == "tlm":
@@ -281,7 +334,9 @@ def load_file(path, allow_pickle=False, with_model=False):
     source = {"name": str(path.resolve()), "format": fmt, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
     digest = hashlib.sha1(repr(sorted(source.items())).encode()).hexdigest()[:16]
     key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
-    return Loaded(_cached(key, source, convert), str(path), lm=lm)
+    loaded = _cached(key, source, convert, str(path))
+    loaded.lm = lm
+    return loaded
 
 
 def _default():
@@ -298,16 +353,25 @@ def _default():
         recent = False
     if not recent:
         try:
-            return Loaded(load_named(DEFAULT_MODEL), DEFAULT_MODEL)
+            return load_named(DEFAULT_MODEL)
         except UserError:
             try:
                 marker.parent.mkdir(parents=True, exist_ok=True)
                 marker.touch()
             except OSError:
                 pass
-    return Loaded(load_named(OFFLINE_MODEL), OFFLINE_MODEL,
-                  note=f"{DEFAULT_MODEL} is not available offline; using {OFFLINE_MODEL} "
-                       f"(GloVe 6B 50d, installed with tinylm)")
+    loaded = load_named(OFFLINE_MODEL)
+    offline = (f"{DEFAULT_MODEL} is not available offline; using {OFFLINE_MODEL} (GloVe 6B 50d, installed with "
+               f"tinylm)")
+    loaded.note = f"{offline}; {loaded.note}" if loaded.note else offline
+    return loaded
+
+
+def _is_path(model):
+    try:
+        return os.sep in model or bool(Path(model).suffix) or Path(model).exists()
+    except OSError:  # a name too long to be a path
+        return False
 
 
 def load(model=None, allow_pickle=False, with_model=False):
@@ -316,12 +380,13 @@ def load(model=None, allow_pickle=False, with_model=False):
     Returns
     -------
     Loaded
-        With a `note` when the default could not be had and the offline model stands in.
+        With a `note` when the default could not be had and the offline model stands in, or when
+        the cache could not be written.
     """
     if model is None:
         return _default()
     if not model:
         raise UserError("the model name is empty")
-    if os.sep in model or Path(model).suffix or Path(model).exists():
+    if _is_path(model):
         return load_file(model, allow_pickle=allow_pickle, with_model=with_model)
-    return Loaded(load_named(model), model)
+    return load_named(model)

@@ -1,0 +1,239 @@
+"""Cases a hostile review found, one test each: closed streams, planted lock files, extreme model
+files, damaged gzip files, odd names, binary input, the C locale, and options that do not apply."""
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from gensim.test.utils import datapath
+
+from tests.conftest import CHUCK, assert_clean_error, command, start
+from tlm import persistence
+from tlm.cli import main as tlm
+from wp.cli import main as wp
+
+GLOVE = datapath("test_glove.txt")
+
+
+def sh(cmd, tmp_path, env=None, stdin=None):
+    return subprocess.run(["bash", "-c", cmd], capture_output=True, cwd=tmp_path, timeout=120, input=stdin,
+                          env={**os.environ, "WP_CACHE_DIR": str(tmp_path / "cache"), **(env or {})})
+
+
+@pytest.fixture
+def model(tmp_path, run):
+    path = tmp_path / "m.json"
+    assert run(tlm, "train", "--filepath", CHUCK, "--output", path)[0] == 0
+    return path
+
+
+# ---- closed and odd standard streams -------------------------------------------------------------
+
+def test_a_closed_stdout_costs_nothing(tmp_path):
+    result = sh(f"'{command('tlm')}' train --filepath '{CHUCK}' --epochs 1 --output c.json >&-", tmp_path)
+    assert result.returncode == 0 and result.stderr == b""
+    assert persistence.load(tmp_path / "c.json").training.epochs_done == 1
+    result = sh(f"'{command('wp')}' --model '{GLOVE}' similarity he she >&-", tmp_path)
+    assert result.returncode == 0 and result.stderr == b""
+
+
+def test_with_stderr_closed_errors_do_not_go_to_stdout(tmp_path):
+    result = sh(f"'{command('tlm')}' predict --model none.json how 2>&-", tmp_path)
+    assert result.returncode == 1 and result.stdout == b""
+
+
+def test_binary_input_to_the_repl_is_one_error_line(tmp_path):
+    result = sh(f"'{command('wp')}' --model '{GLOVE}' repl -n 1", tmp_path, env={"PYTHONIOENCODING": "utf-8:strict"},
+                stdin=b"he\n\xff\xfe\nshe\n")
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert len(result.stdout.splitlines()) == 2 and len(result.stderr.splitlines()) == 1
+
+
+def test_the_c_locale_gives_valid_json_and_reads_input_as_utf8(tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("café 0.1 0.2\ncrème 0.3 0.1\nthé 0.2 0.2\n")
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    result = sh(f"'{command('wp')}' --model v.txt similarity --json café crème", tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["b"] == "crème"
+    result = sh(f"'{command('wp')}' --model v.txt repl -n 1", tmp_path, env=env, stdin="café\n".encode())
+    assert result.returncode == 0 and result.stderr == b"" and result.stdout.split()[0] == b"th\\xe9"
+
+
+def test_sigterm_ends_the_shell(model, tmp_path):
+    process = start("tlm", "generate", "--model", model, "--length", "1", "--interact", stdin=subprocess.PIPE)
+    process.stdin.write("import time; time.sleep(5); print('still alive')\n")
+    process.stdin.flush()
+    time.sleep(1.5)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and "still alive" not in out and "Traceback" not in err
+
+
+def test_errors_about_paths_with_line_breaks_are_one_line(run, tmp_path):
+    code, _, err = run(tlm, "train", "--filepath", "no\nsuch.txt", "--output", tmp_path / "m.json")
+    assert_clean_error(code, err, "tlm", "no\\nsuch.txt")
+    code, _, err = run(tlm, "plot", "--model", "no\nmodel.json", "--output", tmp_path / "bad\nname.gif")
+    assert_clean_error(code, err, "tlm", "\\n")
+
+
+# ---- lock files are never followed ---------------------------------------------------------------
+
+def test_a_planted_lock_link_destroys_nothing(run, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / ".lk.json.lock").symlink_to(victim)
+    code, _, err = run(tlm, "train", "--filepath", CHUCK, "--output", tmp_path / "lk.json")
+    assert_clean_error(code, err, "tlm", "lock file")
+    assert victim.read_text() == "precious" and not (tmp_path / "lk.json").exists()
+
+
+def test_a_fifo_as_lock_file_is_refused(run, tmp_path):
+    os.mkfifo(tmp_path / ".lf.json.lock")
+    assert_clean_error(*run(tlm, "train", "--filepath", CHUCK, "--output", tmp_path / "lf.json")[::2], "tlm",
+                       "not a regular file")
+
+
+# ---- outputs that are inputs, pairs that are one file ----------------------------------------------
+
+def test_wp_plot_refuses_to_overwrite_the_model_named_by_wp_model(run, tmp_path, monkeypatch):
+    vectors = tmp_path / "vecs.svg"
+    vectors.write_text("cat 0.1 0.2 0.3\ndog 0.2 0.1 0.3\nfish 0.3 0.3 0.1\n")
+    monkeypatch.setenv("WP_MODEL", str(vectors))
+    code, out, err = run(wp, "plot", "cat", "dog", "--output", vectors)
+    assert_clean_error(code, err, "wp", "it is the input")
+    assert vectors.read_text().startswith("cat 0.1")
+
+
+def test_tsv_export_into_one_file_twice_is_refused(run, model, tmp_path):
+    (tmp_path / "x.tsv").write_text("old")
+    (tmp_path / "x.metadata.tsv").symlink_to(tmp_path / "x.tsv")
+    code, _, err = run(tlm, "export", "--model", model, "--format", "tsv", "--output", tmp_path / "x.tsv")
+    assert_clean_error(code, err, "tlm", "the same file")
+    assert (tmp_path / "x.tsv").read_text() == "old"
+
+
+# ---- model files with extreme but finite contents -------------------------------------------------
+
+def edited(model, change):
+    doc = json.loads(model.read_text())
+    change(doc)
+    text = json.dumps(doc)
+    model.write_text(text.replace('"BIG"', "1" + "0" * 400))
+    return model
+
+
+def arrays(value, dtype="<f4"):
+    import base64
+
+    array = np.asarray(value, dtype=dtype)
+    return {"dtype": "float32", "shape": list(array.shape), "data": base64.b64encode(array.tobytes()).decode()}
+
+
+@pytest.mark.parametrize("change, needle", [
+    (lambda d: d["history"].update(loss=["BIG"]), "a history loss"),
+    (lambda d: d["history"].update(loss=[1e308]), "a history loss"),
+    (lambda d: d["params"].update(E=arrays(np.full((11, 32), 3e38))), "beyond"),
+    (lambda d: d["params"].update(b=arrays(np.linspace(-3e38, 3e38, 11))), "beyond"),
+    (lambda d: d.update(vocab=[], word_counts=[], params={"E": arrays(np.zeros((0, 32))),
+                                                          "W": arrays(np.zeros((32, 0))), "b": arrays(np.zeros(0))}),
+     "vocab is empty"),
+    (lambda d: d["vocab"].__setitem__(9, "wo\nod"), "no tokenizer makes"),
+    (lambda d: d["vocab"].__setitem__(9, ""), "no tokenizer makes"),
+    (lambda d: d.update(version=2.0), "version"),
+    (lambda d: d.update(folded=["wood"]), "folded"),
+])
+@pytest.mark.parametrize("argv", [["generate"], ["predict", "how"], ["similar", "wood"], ["plot", "--loss"]])
+def test_extreme_model_files_are_refused_cleanly(run, model, tmp_path, change, needle, argv):
+    path = edited(model, change)
+    code, _, err = run(tlm, argv[0], "--model", path, *argv[1:], *(["--output", tmp_path / "p.png"]
+                                                                   if argv[0] == "plot" else []))
+    assert_clean_error(code, err, "tlm", needle)
+
+
+# ---- damaged compressed vectors, odd names ----------------------------------------------------------
+
+def test_damaged_gzip_vector_files(run, tmp_path):
+    good = gzip.compress(open(GLOVE, "rb").read())
+    (tmp_path / "cut.txt.gz").write_bytes(good[: len(good) // 2])
+    (tmp_path / "fake.bin.gz").write_bytes(b"2 2\nnot gzip at all")
+    for name, needle in (("cut.txt.gz", "Compressed file ended"), ("fake.bin.gz", "Not a gzipped file")):
+        assert_clean_error(*run(wp, "--model", tmp_path / name, "similar", "he")[::2], "wp", needle)
+
+
+def test_a_model_name_too_long_for_a_path(run):
+    assert_clean_error(*run(wp, "--model", "a" * 300, "similar", "he")[::2], "wp", "unknown model")
+
+
+def test_questions_without_an_answer(run, tmp_path):
+    vectors = tmp_path / "three.txt"
+    vectors.write_text("a 0.1 0.2\nb 0.2 0.1\nc 0.3 0.3\n")
+    assert_clean_error(*run(wp, "--model", vectors, "plot", "--analogy", "a", "b", "c", "--output",
+                            tmp_path / "x.png")[::2], "wp", "has no answer")
+    assert_clean_error(*run(wp, "--model", vectors, "similar", "a", "b", "c")[::2], "wp", "has no answer")
+
+
+def test_suggestions_offer_the_other_case_first(run):
+    assert_clean_error(*run(wp, "--model", GLOVE, "similarity", "He", "she")[::2], "wp", "did you mean 'he'")
+
+
+# ---- sizes, options that do not apply, odd settings --------------------------------------------------
+
+def test_a_batch_whose_context_rows_cannot_fit_is_refused_before_allocating(tmp_path):
+    text = tmp_path / "tenw.txt"
+    text.write_text(" ".join(f"w{i % 10}" for i in range(20_000)) + "\n")
+    result = sh(f"ulimit -v 4000000; exec '{command('tlm')}' train --filepath tenw.txt --embedding-dim 100000 "
+                f"--batch-size 20000 --lr 0.0001", tmp_path)
+    assert result.returncode == 1 and b"needs about" in result.stderr and b"out of memory" not in result.stderr
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--kind", "counts", "--lr", "0.1"], "does not use --lr"),
+    (["--kind", "counts", "--epochs", "3", "--embedding-dim", "8"], "--epochs, --embedding-dim"),
+    (["--add-k", "0.5"], "does not use --add-k"),
+    (["--samples", "10"], "--loss sampled"),
+])
+def test_options_that_do_not_apply_are_refused(run, tmp_path, argv, needle):
+    code, _, err = run(tlm, "train", "--filepath", CHUCK, *argv, "--output", tmp_path / "m.json")
+    assert_clean_error(code, err, "tlm", needle)
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("kind", ["embedding", "counts"])
+def test_a_held_out_part_too_small_says_so(run, tmp_path, kind):
+    code, out, err = run(tlm, "train", "--kind", kind, "--filepath", CHUCK, "--val-fraction", "0.05",
+                         "--output", tmp_path / "m.json")
+    assert code == 0 and "too few for a context of 2" in err and "val_loss" not in out
+
+
+def test_predict_needs_a_context(run, model):
+    assert_clean_error(*run(tlm, "predict", "--model", model, "   ")[::2], "tlm", "no tokens left")
+
+
+def test_a_count_model_survives_a_ctrl_c_during_its_save(run, tmp_path, monkeypatch):
+    from tinylm import files
+
+    real = files._stage
+
+    def interrupted(path, data):
+        signal.raise_signal(signal.SIGINT)
+        return real(path, data)
+
+    monkeypatch.setattr(files, "_stage", interrupted)
+    code, out, err = run(tlm, "train", "--kind", "counts", "--filepath", CHUCK, "--output", tmp_path / "c.json")
+    assert code == 130 and "the save was completed first" in err
+    assert persistence.load(tmp_path / "c.json").kind == "counts"
+
+
+def test_resume_with_a_new_plan_keeps_the_batch_size(run, tmp_path):
+    path = tmp_path / "m.json"
+    text = tmp_path / "t.txt"
+    text.write_text(CHUCK.read_text() * 20)
+    assert run(tlm, "train", "--filepath", text, "--batch-size", "4", "--epochs", "1", "--output", path)[0] == 0
+    assert run(tlm, "train", "--filepath", text, "--resume", "--epochs", "1", "--output", path)[0] == 0
+    assert persistence.load(path).training.batch_size == 4

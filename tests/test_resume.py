@@ -1,0 +1,118 @@
+"""Exact resume: a run stopped by a real Ctrl-C after some epochs and continued with `--resume`
+ends with exactly the parameters of the same run left alone, and a new plan says what it does."""
+
+import json
+import signal
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tests.conftest import random_text, run_until, signal_group_twice, start
+from tlm import persistence
+from tlm.cli import main
+
+EPOCHS = 12
+SETTINGS = {"linear": [], "constant": ["--lr-schedule", "constant"], "adam": ["--optimizer", "adam", "--lr", "0.01"]}
+
+
+@pytest.fixture(scope="module")
+def text(tmp_path_factory):
+    return random_text(tmp_path_factory.mktemp("text") / "text.txt", tokens=6000)
+
+
+def interrupt_after(process, line_start):
+    """Ctrl-C twice (as a terminal under uv run delivers it) once stdout shows `line_start`."""
+    if run_until(process, line_start):
+        signal_group_twice(process, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_interrupted_and_resumed_equals_uninterrupted(text, tmp_path, run, setting):
+    extra = SETTINGS[setting]
+    whole = tmp_path / "whole.json"
+    assert run(main, "train", "--filepath", text, "--epochs", EPOCHS, "--val-fraction", "0.1", *extra,
+               "--output", whole)[0] == 0
+
+    stopped = tmp_path / "stopped.json"
+    process = start("tlm", "train", "--filepath", text, "--epochs", EPOCHS, "--val-fraction", "0.1", *extra,
+                    "--output", stopped)
+    code, err = interrupt_after(process, f"Epoch 2/{EPOCHS}")
+    assert code == 130, err
+    assert "Traceback" not in err and "saved the model after" in err
+    interrupted = persistence.load(stopped)
+    assert 2 <= interrupted.training.epochs_done < EPOCHS
+
+    code, out, err = run(main, "train", "--filepath", text, "--val-fraction", "0.1", "--resume", "--output", stopped)
+    assert code == 0, err
+    assert f"finishing its plan, epochs {interrupted.training.epochs_done + 1}-{EPOCHS} of {EPOCHS}" in err
+    a, b = persistence.load(whole), persistence.load(stopped)
+    for name in "EWb":
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.history == b.history
+    assert replace(a.training, optimizer_state={}) == replace(b.training, optimizer_state={})
+    assert a.training.optimizer_state.keys() == b.training.optimizer_state.keys()
+    for key, value in a.training.optimizer_state.items():
+        np.testing.assert_array_equal(value, b.training.optimizer_state[key])
+    if setting == "adam":
+        assert a.training.optimizer_state["t"] > 0
+
+
+def test_a_new_plan_on_resume_is_announced(text, tmp_path, run):
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", text, "--epochs", 2, "--output", path)[0] == 0
+    code, out, err = run(main, "train", "--filepath", text, "--resume", "--epochs", 3, "--lr", "0.05", "--output", path)
+    assert code == 0, err
+    assert "new plan: 3 more epochs, lr 0.05 decaying linearly to 0 over them (its previous plan was finished" in err
+    model = persistence.load(path)
+    assert (model.training.epochs, model.training.epochs_done, model.training.epochs_trained) == (3, 3, 5)
+    assert out.splitlines()[1].startswith("Epoch 1/3")
+
+
+def test_resume_of_a_finished_plan_without_epochs_starts_the_default_plan(text, tmp_path, run):
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", text, "--epochs", 1, "--output", path)[0] == 0
+    code, _, err = run(main, "train", "--filepath", text, "--resume", "--output", path)
+    assert code == 0 and "new plan: 5 more epochs" in err
+
+
+def test_finishing_a_plan_refuses_other_settings(text, tmp_path, run, monkeypatch):
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", text, "--epochs", 3, "--output", path)[0] == 0
+    doc = json.loads(path.read_text())
+    doc["training"]["epochs"] = 6  # as if stopped after 3 of 6 epochs
+    path.write_text(json.dumps(doc))
+    code, _, err = run(main, "train", "--filepath", text, "--resume", "--lr", "0.3", "--output", path)
+    assert code == 1 and "finishes the plan" in err and "--epochs K" in err
+
+
+def test_resuming_on_other_text_warns(text, tmp_path, run):
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", text, "--epochs", 3, "--output", path)[0] == 0
+    doc = json.loads(path.read_text())
+    doc["training"]["epochs"] = 6
+    path.write_text(json.dumps(doc))
+    other = random_text(tmp_path / "other.txt", tokens=5000, seed=1)
+    code, _, err = run(main, "train", "--filepath", other, "--resume", "--output", path)
+    assert code == 0 and "the text differs from the one this plan started on" in err
+
+
+def test_version_1_files_still_load_and_resume(tmp_path, run, chuck_words):
+    v1 = {"format": "tinylm-model", "version": 1, "kind": "embedding",
+          "config": {"n": 2, "embedding_dim": 2, "transforms": [], "seed": 0, "lr": 0.1, "batch_size": 1,
+                     "optimizer": "sgd", "schedule": "linear", "epochs_trained": 1},
+          "vocab": ["a", "b", "c"], "word_counts": [3, 2, 1],
+          "E": [[0.1, 0.2], [0.3, -0.1], [0.0, 0.5]], "W": [[0.1, 0.2, 0.3], [-0.1, 0.0, 0.2]], "b": [0.0, 0.1, -0.1],
+          "history": {"loss": [1.1], "val_loss": [None]}}
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(v1))
+    model = persistence.load(path)
+    assert model.vocab == ["a", "b", "c"] and model.training.epochs_trained == 1 and model.training.finished
+    np.testing.assert_array_equal(model.E, np.array(v1["E"], dtype=np.float32))
+    text = tmp_path / "abc.txt"
+    text.write_text("a b c a b a " * 20)
+    code, _, err = run(main, "train", "--filepath", text, "--resume", "--epochs", 1, "--output", path)
+    assert code == 0, err
+    assert json.loads(path.read_text())["version"] == 2
