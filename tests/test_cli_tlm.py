@@ -68,6 +68,14 @@ def test_generate_is_reproducible_with_a_seed(trained, run):
     assert len(outs) == 1
 
 
+@pytest.mark.parametrize("temperature", ["1e-320", "1e-300", "1000"])
+def test_generate_at_extreme_temperatures(trained, run, temperature):
+    code, out, err = run(main, "generate", "--model", trained[0], "--length", "5", "--seed", "1",
+                         "--temperature", temperature)
+    assert code == 0, err
+    assert len(out.split()) == 5 and set(out.split()) <= set(CHUCK_VOCAB)
+
+
 def test_interact_reads_piped_input(trained, run, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("print(model.E.shape)\nprint(round(model.similarity('wood', 'wood'), 3))\n"))
     code, out, err = run(main, "generate", "--model", trained[0], "--length", "3", "--interact")

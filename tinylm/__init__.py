@@ -2,6 +2,7 @@
 `tlm`) use, and nothing about models or word vectors.
 
 - `errors`: the one user-error type (and its unknown-word kind, also a `KeyError`)
+- `spelling`: close spellings of an unknown word, fast on large vocabularies
 - `argtypes`: argparse types that validate every number and string at the edge
 - `console`: standard output that survives closed pipes and full disks, ranked lists, JSON,
   evaluation tables and the progress bar

@@ -117,16 +117,17 @@ def note(line):
 def print_json(value):
     """One JSON document on a line; non-finite numbers become null (JSON has no NaN). Non-ASCII
     text is written as is where stdout can show it, else as JSON escapes (always valid JSON)."""
-    print(json.dumps(_finite(value), ensure_ascii=_codec(sys.stdout) != "utf-8"))
+    print(json.dumps(finite(value), ensure_ascii=_codec(sys.stdout) != "utf-8"))
 
 
-def _finite(value):
+def finite(value):
+    """`value` (dicts, lists, numbers) with every non-finite float replaced by None, for JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 

@@ -5,7 +5,7 @@ bug. Messages name what is wrong and what to do, and never assume a command line
 raises them too), so they read the same from a test, a shell or the web page.
 """
 
-import difflib
+from tinylm.spelling import close_spellings
 
 
 class UserError(Exception):
@@ -25,17 +25,9 @@ class UnknownWordError(UserError, KeyError):
         return self.args[0]
 
 
-def close_spellings(word, candidates, n=3, cutoff=0.75):
-    """Up to `n` entries of `candidates` that look like `word`: the same word in other case first,
-    then difflib's close matches (ratio >= cutoff)."""
-    if not isinstance(word, str) or len(word) > 100:  # difflib is quadratic in the word's length
-        return []
-    cases = [c for c in dict.fromkeys((word.lower(), word.capitalize(), word.upper())) if c != word and c in candidates]
-    return (cases + [c for c in difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff) if c not in cases])[:n]
-
-
 def unknown_word(word, candidates, size, what="the vocabulary"):
-    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates`."""
+    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates` (a list of
+    words, or a `tinylm.spelling.Speller` made of them)."""
     close = close_spellings(word, candidates)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = word if not isinstance(word, str) or len(word) <= 60 else word[:57] + "..."

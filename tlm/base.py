@@ -107,6 +107,13 @@ class LanguageModel:
         rows = [self.vocabulary.lookup(w) for w in context_words][-self.n:] if context_words else []
         return self._probs(np.array(rows, dtype=np.int32))
 
+    def most_likely(self, context_words, k):
+        """The k likeliest next tokens after the context: [(token, probability)], likeliest first
+        (ties in row order)."""
+        probs = self.predict(context_words)  # (V,)
+        top = np.argsort(-probs, kind="stable")[:k]
+        return [(self.vocab[i], float(probs[i])) for i in top]
+
     def _probs(self, rows):
         """(k,) context rows, 0 <= k <= n -> (V,) next-token probabilities."""
         raise NotImplementedError

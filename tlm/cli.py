@@ -300,7 +300,7 @@ def _word_vectors(model, args, words=()):
 
 
 def _note_unknown(model, tokens):
-    unknown = [t for t in dict.fromkeys(tokens) if t not in model.vocabulary]
+    unknown = model.vocabulary.missing(tokens)
     if unknown and model.vocabulary.unk is not None:
         note(f"Not in the vocabulary, read as <unk>: {', '.join(unknown[:10])}")
 
@@ -330,9 +330,7 @@ def cmd_predict(args):
         raise UserError(f"the context {args.context!r} has no tokens left after the model's transforms "
                         f"({', '.join(model.config.transforms) or 'none'})")
     _note_unknown(model, tokens)
-    probs = model.predict(tokens)
-    top = np.argsort(-probs, kind="stable")[:args.k]
-    console.print_ranked([(model.vocab[i], float(probs[i])) for i in top], args.json, score="probability")
+    console.print_ranked(model.most_likely(tokens, args.k), args.json, score="probability")
 
 
 def cmd_eval(args):

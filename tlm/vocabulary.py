@@ -101,6 +101,10 @@ class Vocabulary:
             return self.unk
         return row
 
+    def missing(self, tokens):
+        """The distinct tokens of `tokens` outside the vocabulary, in order of first appearance."""
+        return [t for t in dict.fromkeys(tokens) if t not in self]
+
     def unknown(self, word):
         """The `UnknownWordError` for `word`: folded into <unk>, or never seen (with close spellings)."""
         if word in self.folded:

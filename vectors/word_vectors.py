@@ -13,8 +13,10 @@ Shapes: N = words, d = dimensions, Q = query words.
 import numpy as np
 
 from tinylm.errors import unknown_word
+from tinylm.spelling import Speller
 
-# Close spellings are looked for among the most frequent words only: difflib over 400k is slow.
+# Close spellings are looked for among the most frequent words only (rare words make poor
+# suggestions, and indexing 400k words would cost 0.2 s).
 SUGGESTION_POOL = 50_000
 # The first few look-ups scan the word list instead of building the index: a one-shot query on
 # 400k words then starts 0.1 s sooner (a frequent word is found near the top, a miss costs ~8 ms).
@@ -50,6 +52,7 @@ class WordVectors:
         self.vectors = vectors
         self._unit = unit
         self._index = None
+        self._speller = None
         self._scans = 0
 
     # ---- looking words up ---------------------------------------------------------------------
@@ -62,11 +65,26 @@ class WordVectors:
         return self._index
 
     @property
+    def speller(self):
+        """Close spellings among the `SUGGESTION_POOL` most frequent words, indexed on first use."""
+        if self._speller is None:
+            self._speller = Speller(self.words[:SUGGESTION_POOL])
+        return self._speller
+
+    @property
     def unit(self):
         """(N, d) rows of length 1."""
         if self._unit is None:
             self._unit = unit_rows(self.vectors)
         return self._unit
+
+    def prepare(self):
+        """Build the word index, the unit rows and the speller now rather than on first use (a
+        server's first request must not wait for them); returns self."""
+        self._index = self.index
+        self._unit = self.unit
+        self._speller = self.speller
+        return self
 
     @property
     def dim(self):
@@ -89,7 +107,7 @@ class WordVectors:
                 return self.words.index(word)
             return self.index[word]
         except (KeyError, ValueError, TypeError):
-            raise unknown_word(word, self.words[:SUGGESTION_POOL], len(self)) from None
+            raise unknown_word(word, self.speller, len(self)) from None
 
     def rows(self, words):
         """Rows of several words, checked in order: (Q,) ints."""
@@ -129,14 +147,12 @@ class WordVectors:
     def most_similar_cosmul(self, positive, negative=(), topn=10, restrict=None):
         """3CosMul (Levy & Goldberg 2014): the product of the positive words' shifted cosines
         (1 + cos) / 2 divided by the negative words' (+ 1e-6); the query words are never answers."""
-        pos_rows, neg_rows = self.rows(positive), self.rows(negative)
-        unit = self.unit[:restrict]  # (N', d)
-
-        def shifted(rows):  # (N', Q) cosines moved from [-1, 1] to [0, 1]
-            return (1 + unit @ self.unit[rows].T) / 2
-
-        scores = shifted(pos_rows).prod(axis=1) / (shifted(neg_rows).prod(axis=1) + COSMUL_EPSILON)  # (N',)
-        return self._ranked(scores, set(pos_rows.tolist()) | set(neg_rows.tolist()), topn)
+        rows = self.rows(list(positive) + list(negative))  # (Q,)
+        shifted = self.unit[:restrict] @ self.unit[rows].T  # (N', Q) in one pass over the rows
+        shifted += 1
+        shifted /= 2  # cosines moved from [-1, 1] to [0, 1]
+        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + COSMUL_EPSILON)
+        return self._ranked(scores, set(rows.tolist()), topn)
 
     def doesnt_match(self, words):
         """The word whose unit vector is furthest from the normalised mean of all the words' (ties:

@@ -18,6 +18,8 @@ from wp import models
 
 MAX_LISTED = 100_000  # -n
 RESTRICT = integer(1, 2**31 - 1)
+MODEL_HELP = (f"gensim-data name or vector file (default: $WP_MODEL or {models.DEFAULT_MODEL}, falling back to the "
+              f"offline {models.OFFLINE_MODEL})")
 
 
 def _model_name(args):
@@ -25,11 +27,24 @@ def _model_name(args):
     return args.model or os.environ.get("WP_MODEL") or None
 
 
-def _load(args):
-    loaded = models.load(_model_name(args), allow_pickle=args.allow_pickle)
+def _load(args, name=None, with_model=False):
+    """The model `name`, else the one --model or $WP_MODEL names, else the default (saying so if it
+    falls back); `with_model`: a tlm file brings its model too."""
+    loaded = models.load(name or _model_name(args), allow_pickle=args.allow_pickle, with_model=with_model)
     if loaded.note:
         note(f"wp: {loaded.note}")
     return loaded
+
+
+def _load_served(args):
+    """The models of `wp serve`: --model before the subcommand, then each --model after it (at most
+    two in all; none means the usual one). tlm files come with their model, for predictions."""
+    from wp.server.catalog import MAX_MODELS
+
+    names = ([args.model] if args.model else []) + args.serve_models
+    if len(names) > MAX_MODELS:
+        raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
+    return [_load(args, name, with_model=True) for name in names or [None]]
 
 
 def cmd_similar(args, loaded):
@@ -149,12 +164,31 @@ def cmd_repl(args, loaded):
             console.print_ranked(result, False)
 
 
-def _model_options(parser, after_command):
-    """--model and --allow-pickle, accepted before the subcommand and (`after_command`) after it."""
+def cmd_serve(args):
+    from wp.server import running
+    from wp.server.app import create_app
+
+    app = create_app(_load_served(args))
+    sock = running.listen(args.host, args.port)
+    if not running.is_loopback(sock):
+        note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
+    url = running.url(sock, args.host)
+    print(f"Serving on {url}")
+    if not args.no_browser and running.has_display():
+        running.open_browser(url)
+    with sock:
+        running.serve(running.server(app), sock)
+
+
+def _model_options(parser, after_command, repeatable=False):
+    """--model and --allow-pickle, accepted before the subcommand and (`after_command`) after it;
+    a `repeatable` --model (serve's) collects its values in `serve_models`."""
     unset = argparse.SUPPRESS if after_command else None  # after it, an absent option keeps the value before
-    parser.add_argument("--model", default=unset, type=argtypes.path, metavar="NAME|PATH",
-                        help=f"gensim-data name or vector file (default: $WP_MODEL or {models.DEFAULT_MODEL}, "
-                             f"falling back to the offline {models.OFFLINE_MODEL})")
+    if repeatable:
+        parser.add_argument("--model", dest="serve_models", action="append", default=[], type=argtypes.path,
+                            metavar="NAME|PATH", help=f"{MODEL_HELP}; give it twice to compare two models side by side")
+    else:
+        parser.add_argument("--model", default=unset, type=argtypes.path, metavar="NAME|PATH", help=MODEL_HELP)
     parser.add_argument("--allow-pickle", default=unset if after_command else False, action="store_true",
                         help="allow gensim .kv files, which are Python pickles and can run code: only for files "
                              "you trust")
@@ -170,9 +204,9 @@ def build_parser():
     _model_options(parser, after_command=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
 
-    def command(name, func, help, json_option=True, loads_model=True):
+    def command(name, func, help, json_option=True, loads_model=True, models_repeat=False):
         p = sub.add_parser(name, help=help, description=help)
-        _model_options(p, after_command=True)
+        _model_options(p, after_command=True, repeatable=models_repeat)
         if json_option:
             p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=_with_model(func) if loads_model else func)
@@ -214,6 +248,13 @@ def build_parser():
     command("shell", cmd_shell, "Python shell with `model` (gensim KeyedVectors) and `np`", json_option=False)
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="neighbours per query (default: 10)")
+
+    p = command("serve", cmd_serve, "explore the model (or two, side by side) on a web page in the browser",
+                json_option=False, loads_model=False, models_repeat=True)
+    p.add_argument("--host", default="127.0.0.1", type=argtypes.text(max_length=255),
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", default=8000, type=integer(0, 65535), help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
     return parser
 
 

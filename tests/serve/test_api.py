@@ -1,0 +1,328 @@
+"""The JSON API of `wp serve`, over HTTP to a server in this process (gensim's 76-word GloVe fixture
+beside a tlm model trained on chuck.txt): every endpoint, agreement with the commands' --json
+output, and hostile input, which must get a 400 or 404 with a message and never a 500."""
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import httpx
+import numpy as np
+import pytest
+from gensim.test.utils import datapath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import ROOT
+from tests.serve.serving import live
+from tlm import persistence
+from tlm.cli import main as tlm_main
+from vectors import queries
+from vectors.maps import pca_2d
+from wp import models
+from wp.cli import main as wp_main
+from wp.server.app import MAX_N, MAX_WORD, MAX_WORDS, create_app
+
+FIXTURE = datapath("test_glove.txt")
+GLOVE, CHUCK_MODEL = 0, 1
+
+
+@pytest.fixture(scope="module")
+def api(side_by_side):
+    with httpx.Client(base_url=side_by_side, timeout=10) as client:
+        yield client
+
+
+def get(api, endpoint, expected=200, **params):
+    """GET /api/<endpoint> with `params` (a list value repeats the parameter); checks the status."""
+    response = api.get(f"/api/{endpoint}", params=params)
+    assert response.status_code == expected, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    return response.json()
+
+
+def cli_json(run, main, *argv):
+    code, out, err = run(main, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+# ---- answers -----------------------------------------------------------------------------------------
+
+def test_models_lists_both_with_their_kind_and_no_paths(api, chuck_model):
+    served = get(api, "models")["models"]
+    assert [(m["index"], m["name"], m["kind"], m["words"], m["dim"]) for m in served] == [
+        (0, "test_glove.txt", "vectors", 76, 50), (1, "chuck.json", "tlm", 11, 32)]
+    assert served[1]["tlm"] == {"context": 2, "transforms": [], "epochs": 5}
+    assert str(chuck_model.parent) not in json.dumps(served)
+
+
+def test_similar_agrees_with_the_cli(api, run):
+    got = get(api, "similar", word="he", n=5)
+    assert got["model"] == "test_glove.txt" and got["word"] == "he"
+    expected = cli_json(run, wp_main, "--model", FIXTURE, "similar", "he", "-n", "5")
+    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"]} for e in expected]
+
+
+def test_similarity_agrees_with_the_cli(api, run):
+    got = get(api, "similarity", a="he", b="she")
+    expected = cli_json(run, wp_main, "--model", FIXTURE, "similarity", "he", "she")
+    assert got == {"model": "test_glove.txt", **expected}
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_agrees_with_the_cli(api, run, method):
+    got = get(api, "analogy", a="he", b="his", c="she", n=4, method=method)
+    expected = cli_json(run, wp_main, "--model", FIXTURE, "analogy", "he", "his", "she", "-n", "4", "--method", method)
+    assert got == {"model": "test_glove.txt", **expected}
+
+
+def test_odd_one_out_agrees_with_the_cli(api, run):
+    words = ["he", "she", "his", "percent"]
+    got = get(api, "odd-one-out", word=words)
+    assert got == {"model": "test_glove.txt", **cli_json(run, wp_main, "--model", FIXTURE, "odd-one-out", *words)}
+
+
+def test_map_is_the_pca_of_the_words_and_the_neighbours_of_their_mean(api):
+    got = get(api, "map", word=["he", "she", "he"], n=3)
+    wv = models.load(FIXTURE).vectors
+    neighbours = [w for w, _ in wv.most_similar(["he", "she"], topn=3)]
+    assert got["words"] == ["he", "she", *neighbours]
+    expected = pca_2d(wv.vectors[wv.rows(got["words"])])
+    np.testing.assert_allclose([[p["x"], p["y"]] for p in got["points"]], expected, atol=1e-6)
+    assert [p["word"] for p in got["points"]] == got["words"]
+
+
+def test_complete_gives_the_most_frequent_words_first(api):
+    assert get(api, "complete", prefix="h", limit=3)["words"] == ["he", "his", "has"]
+    assert get(api, "complete", prefix="wo", model=CHUCK_MODEL)["words"] == ["wood", "would"]
+    assert get(api, "complete", prefix="ö")["words"] == ["ö"]
+    assert get(api, "complete", prefix="zzz")["words"] == []
+
+
+def test_predict_agrees_with_tlm_predict(api, run, chuck_model):
+    got = get(api, "predict", context="how much", k=4, model=CHUCK_MODEL)
+    assert got["tokens"] == ["how", "much"] and got["unknown"] == []
+    expected = cli_json(run, tlm_main, "predict", "--model", chuck_model, "how much", "-k", "4")
+    assert got["predictions"] == expected
+
+
+def test_predict_from_an_empty_context(api):
+    got = get(api, "predict", model=CHUCK_MODEL, k=MAX_N)
+    assert len(got["predictions"]) == 11 and got["tokens"] == []
+    assert sum(p["probability"] for p in got["predictions"]) == pytest.approx(1, abs=1e-5)
+
+
+def test_generate_agrees_with_tlm_generate(api, run, chuck_model):
+    params = dict(prompt="how much", length=12, temperature=0.7, top_k=4, seed=3, model=CHUCK_MODEL)
+    got = get(api, "generate", **params)
+    code, out, _ = run(tlm_main, "generate", "--model", chuck_model, "--prompt", "how much", "--length", "12",
+                       "--temperature", "0.7", "--top-k", "4", "--seed", "3")
+    assert got["text"] == out.strip() and got["tokens"][:2] == ["how", "much"] and len(got["tokens"]) == 14
+    assert get(api, "generate", **params) == got  # the same seed, the same sample
+
+
+def test_generate_at_a_tiny_temperature_takes_the_likeliest_words(api):
+    assert get(api, "generate", prompt="how much", length=5, temperature=1e-300, model=CHUCK_MODEL)["tokens"] == \
+        get(api, "generate", prompt="how much", length=5, top_k=1, model=CHUCK_MODEL)["tokens"]
+
+
+def test_history_is_the_model_files(api, chuck_model):
+    history = persistence.load(chuck_model).history
+    assert get(api, "history", model=CHUCK_MODEL) == {"model": "chuck.json", **history}
+
+
+def test_tlm_questions_to_a_vectors_model_are_400(api):
+    for endpoint in ("predict", "generate", "history"):
+        assert "is not a tlm model" in get(api, endpoint, 400, model=GLOVE)["error"]
+
+
+# ---- unknown words ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("endpoint, params", [
+    ("similar", {"word": "hee"}),
+    ("similarity", {"a": "he", "b": "hee"}),
+    ("analogy", {"a": "he", "b": "hee", "c": "she"}),
+    ("odd-one-out", {"word": ["he", "she", "hee"]}),
+    ("map", {"word": ["he", "hee"]}),
+])
+def test_unknown_word_is_404_with_close_spellings(api, endpoint, params):
+    got = get(api, endpoint, 404, **params)
+    assert got["word"] == "hee" and "he" in got["suggestions"] and "not in the vocabulary" in got["error"]
+
+
+def test_a_word_only_one_model_knows(api):
+    assert get(api, "similar", word="percent", n=3)["neighbours"]
+    got = get(api, "similar", 404, word="percent", model=CHUCK_MODEL)
+    assert got["word"] == "percent" and got["suggestions"] == []
+
+
+def test_unknown_context_word_is_404(api):
+    got = get(api, "predict", 404, context="how mcuh", model=CHUCK_MODEL)
+    assert got["word"] == "mcuh" and got["suggestions"] == ["much"]
+
+
+@pytest.mark.parametrize("word", ["ö", "हु", "a\x00b", "\ufffd", "<script>alert(1)</script>", "x" * MAX_WORD, "he "])
+def test_odd_words_are_answered(api, word):
+    response = api.get("/api/similar", params={"word": word, "n": 2})
+    assert response.status_code in (200, 404)
+    assert response.json().get("word") == word
+
+
+def test_invalid_utf8_in_the_query_is_a_plain_unknown_word(side_by_side):
+    response = httpx.get(f"{side_by_side}api/similar?word=%ED%A0%80%FF")
+    assert response.status_code == 404 and response.json()["suggestions"] == []
+
+
+# ---- bad parameters -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, needle", [
+    ("similar", "word is required"),
+    ("similar?word=", "word: string should have at least 1 character"),
+    (f"similar?word={'x' * (MAX_WORD + 1)}", f"at most {MAX_WORD} characters"),
+    ("similar?word=he&n=0", "n: input should be greater than or equal to 1"),
+    (f"similar?word=he&n={MAX_N + 1}", f"less than or equal to {MAX_N}"),
+    ("similar?word=he&n=99999999999999999999999999", "less than or equal to"),
+    ("similar?word=he&n=1.5", "n: input should be a valid integer"),
+    ("similar?word=he&n=nan", "n: input should be a valid integer"),
+    ("similar?word=he&n=", "n: input should be a valid integer"),
+    ("similar?word=he&n=2&n=3", "give n once"),
+    ("similar?word=he&word=she", "give word once"),
+    ("similar?word=he&N=3", "takes no parameter 'N'; it takes model, n, word"),
+    ("similar?word=he&model=2", "model: input should be less than or equal to 1"),
+    ("similar?word=he&model=-1", "model: input should be greater than or equal to 0"),
+    ("similar?word=he&model=x", "model: input should be a valid integer"),
+    ("analogy?a=he&b=his&c=she&method=sub", "method: input should be 'add' or 'mul'"),
+    ("analogy?a=he&b=his", "c is required"),
+    ("odd-one-out?word=he&word=she", "needs at least 3 words"),
+    ("odd-one-out", "word is required"),
+    ("map?" + "&".join(["word=he"] * (MAX_WORDS + 1)), f"at most {MAX_WORDS} items"),
+    ("map?word=he&word=&word=she", "word (item 2): string should have at least 1 character"),
+    ("map?word=he&n=-1", "n: input should be greater than or equal to 0"),
+    ("complete?prefix=", "prefix: string should have at least 1 character"),
+    ("complete?prefix=h&limit=0", "limit: input should be greater than or equal to 1"),
+    (f"predict?model=1&context={'x' * 1001}", "at most 1000 characters"),
+    ("predict?model=1&k=0", "k: input should be greater than or equal to 1"),
+    ("generate?model=1&temperature=nan", "temperature: input should be a finite number"),
+    ("generate?model=1&temperature=inf", "temperature: input should be a finite number"),
+    ("generate?model=1&temperature=-inf", "temperature: input should be a finite number"),
+    ("generate?model=1&temperature=0", "temperature: input should be greater than 0"),
+    ("generate?model=1&temperature=-1", "temperature: input should be greater than 0"),
+    ("generate?model=1&temperature=101", "temperature: input should be less than or equal to 100"),
+    ("generate?model=1&length=0", "length: input should be greater than or equal to 1"),
+    ("generate?model=1&length=201", "length: input should be less than or equal to 200"),
+    ("generate?model=1&top_k=0", "top_k: input should be greater than or equal to 1"),
+    ("generate?model=1&seed=-1", "seed: input should be greater than or equal to 0"),
+    ("generate?model=1&seed=4294967296", "seed: input should be less than or equal to 4294967295"),
+    ("generate?model=1&prompt=", "prompt: string should have at least 1 character"),
+    ("generate?model=1&top_k=1&top_k=2", "give top_k once"),
+    ("history?model=1&model=1", "give model once"),
+    ("models?x=1", "/api/models takes no parameter 'x'; it takes none"),
+])
+def test_bad_parameter_is_400_with_a_message(api, query, needle):
+    response = api.get(f"/api/{query}")
+    assert response.status_code == 400, response.text
+    assert needle in response.json()["error"]
+
+
+def test_a_second_model_that_is_not_served(chuck_model):
+    with live(create_app([models.load(str(chuck_model), with_model=True)])) as url:
+        response = httpx.get(f"{url}api/similar?word=wood&model=1")
+    assert response.status_code == 400
+    assert response.json() == {"error": "model 1 is not served: this server has 1 model (index 0)"}
+
+
+def test_unknown_route_and_method_are_json(api):
+    assert api.get("/api/nothing").json() == {"error": "Not Found"}
+    response = api.post("/api/similar?word=he")
+    assert response.status_code == 405 and "error" in response.json()
+
+
+# ---- the page's files -----------------------------------------------------------------------------------
+
+def test_the_page_and_its_files(api):
+    page = api.get("/")
+    assert page.status_code == 200 and "<title>wp serve" in page.text
+    for path in ("/static/app.js", "/static/style.css", "/vendor/plotly.min.js"):
+        response = api.get(path)
+        assert response.status_code == 200 and len(response.content) > 1000, path
+    assert "cdn" not in page.text.lower()
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../pyproject.toml", "/static/%2e%2e/pyproject.toml", "/static/..%2fpyproject.toml",
+    "/static/%2e%2e%2f%2e%2e%2fpyproject.toml", "/static//etc/passwd", "/static/%2fetc%2fpasswd",
+    "/static/../../../../etc/passwd", "/vendor/../pyproject.toml", "/static/..\\pyproject.toml",
+])
+def test_no_file_outside_the_static_folder(side_by_side, path):
+    address = urlsplit(side_by_side)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.request("GET", path)  # sent as written: no client-side clean-up of the dots
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status != 200 or b"[project]" not in body and b"root:" not in body
+    assert response.status in (200, 404)  # the page itself, for a path a server may normalise to /
+
+
+def test_openapi_documents_every_endpoint(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert sorted(paths) == sorted(f"/api/{e}" for e in (
+        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history"))
+
+
+# ---- never a 500 -------------------------------------------------------------------------------------------
+
+ENDPOINTS = ["models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate",
+             "history", "nothing"]
+NAMES = ["word", "a", "b", "c", "n", "k", "model", "method", "prefix", "limit", "context", "prompt", "length",
+         "temperature", "top_k", "seed", "other"]
+VALUES = st.one_of(
+    st.text(max_size=12),
+    st.text(alphabet="he sitowudcmab", min_size=1, max_size=6),  # often real words of both models
+    st.integers(-2**70, 2**70).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["0", "1", "-1", "add", "mul", "he", "wood", "how much", "nan", "inf", "1e309", "", " ", "ö"]),
+    st.text(min_size=90, max_size=120),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(ENDPOINTS), params=st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=6))
+def test_no_query_gets_a_500(api, endpoint, params):
+    response = api.get(f"/api/{endpoint}", params=params)
+    assert response.status_code in (200, 400, 404), (endpoint, params, response.text)
+    body = response.json()
+    assert response.status_code == 200 or isinstance(body["error"], str) and body["error"]
+
+
+# ---- the request path ------------------------------------------------------------------------------------------
+
+def test_answers_need_neither_gensim_nor_scipy(chuck_model, tmp_path):
+    script = f"""
+import sys, httpx
+from tests.serve.serving import live
+from wp import models
+from wp.server.app import create_app
+with live(create_app([models.load({str(chuck_model)!r}, with_model=True)])) as url:
+    for query in ("similar?word=wood", "map?word=wood&n=3", "analogy?a=how&b=much&c=wood&method=mul", "predict?context=how",
+                  "generate?prompt=how", "similar?word=wod", "odd-one-out?word=how&word=much&word=wood"):
+        assert httpx.get(url + "api/" + query).status_code in (200, 404)
+print(sorted(m for m in ("gensim", "scipy", "matplotlib") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "WP_CACHE_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.glove
+def test_glove_answers(glove):
+    with live(create_app([models.Loaded(glove, models.OFFLINE_MODEL)])) as url:
+        got = httpx.get(f"{url}api/similar?word=king&n=5").json()
+        answer = httpx.get(f"{url}api/analogy?a=man&b=king&c=woman&n=1").json()
+    assert got["neighbours"] == [{"word": w, "score": round(s, 6)} for w, s in queries.similar(glove, ["king"], n=5)]
+    assert got["neighbours"][0]["word"] == "prince" and answer["answers"][0]["word"] == "queen"

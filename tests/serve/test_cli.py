@@ -1,0 +1,134 @@
+"""`wp serve` as a command: which models it serves, the line it prints, the browser, the warning for
+a public address, its errors, and stopping on Ctrl-C or SIGTERM without a traceback."""
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from gensim.test.utils import datapath
+
+from tests.conftest import ROOT, assert_clean_error
+from wp.cli import main
+from wp.server import running
+
+FIXTURE = datapath("test_glove.txt")
+START_S = 30
+
+
+@pytest.fixture
+def serving(monkeypatch):
+    """Run `wp serve` in this process up to the point of serving: returns what it would serve and open."""
+    seen = {"opened": []}
+
+    class Server:
+        def run(self, sockets):
+            seen["address"] = sockets[0].getsockname()
+
+    def create_app(loaded):
+        seen["models"] = [(Path(model.name).name, model.lm is not None) for model in loaded]
+        return "app"
+
+    monkeypatch.setattr("wp.server.app.create_app", create_app)
+    monkeypatch.setattr(running, "server", lambda app: Server())
+    monkeypatch.setattr(running.webbrowser, "open", lambda url: seen["opened"].append(url) or True)
+    return seen
+
+
+@pytest.mark.parametrize("before, after, expected", [
+    ([], ["--model", FIXTURE], [("test_glove.txt", False)]),
+    (["--model", FIXTURE], [], [("test_glove.txt", False)]),
+    ([], ["--model", FIXTURE, "--model", "CHUCK"], [("test_glove.txt", False), ("chuck.json", True)]),
+    (["--model", "CHUCK"], ["--model", FIXTURE], [("chuck.json", True), ("test_glove.txt", False)]),
+])
+def test_models_before_and_after_the_subcommand(run, serving, chuck_model, before, after, expected):
+    argv = [str(chuck_model) if a == "CHUCK" else a for a in before + ["serve", "--port", "0", "--no-browser"] + after]
+    code, out, err = run(main, *argv)
+    assert code == 0, err
+    assert serving["models"] == expected
+    host, port = serving["address"]
+    assert out == f"Serving on http://127.0.0.1:{port}/\n" and host == "127.0.0.1" and port > 0
+    assert err == ""
+
+
+def test_the_model_from_the_environment(run, serving, monkeypatch):
+    monkeypatch.setenv("WP_MODEL", FIXTURE)
+    assert run(main, "serve", "--port", "0", "--no-browser")[0] == 0
+    assert serving["models"] == [("test_glove.txt", False)]
+
+
+def test_three_models_are_refused_before_loading_any(run, serving):
+    code, _, err = run(main, "--model", FIXTURE, "serve", "--model", FIXTURE, "--model", "missing.txt")
+    assert_clean_error(code, err, "wp", "at most 2 models side by side, got 3")
+
+
+def test_the_browser_opens_only_with_a_display(run, serving, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert run(main, "--model", FIXTURE, "serve", "--port", "0")[0] == 0
+    assert serving["opened"] == []
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert run(main, "--model", FIXTURE, "serve", "--port", "0", "--no-browser")[0] == 0
+    assert serving["opened"] == []
+    code, out, _ = run(main, "--model", FIXTURE, "serve", "--port", "0")
+    assert code == 0 and serving["opened"] == [out.split()[-1]]
+
+
+def test_a_public_address_is_warned_about(run, serving):
+    code, out, err = run(main, "--model", FIXTURE, "serve", "--host", "0.0.0.0", "--port", "0", "--no-browser")
+    assert code == 0 and out.startswith("Serving on http://0.0.0.0:")
+    assert err == "wp: warning: listening on 0.0.0.0: anyone who can reach this port can query the models\n"
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["--host", "no-such-host.invalid"], ["cannot listen on 'no-such-host.invalid'"]),
+    (["--host", "192.0.2.1"], ["cannot listen on 192.0.2.1:8000: Cannot assign requested address"]),
+    (["--port", "65536"], ["--port: must be at most 65,535"]),
+    (["--port", "-1"], ["--port: must be at least 0"]),
+    (["--host", ""], ["--host: must not be empty"]),
+])
+def test_bad_address(run, serving, argv, needles):
+    code, _, err = run(main, "--model", FIXTURE, "serve", "--no-browser", *argv)
+    assert code != 0 and len(err.strip().splitlines()) == 1
+    assert all(needle in err for needle in needles), err
+
+
+def test_a_port_in_use(run, serving):
+    with running.listen("127.0.0.1", 0) as taken:
+        port = taken.getsockname()[1]
+        code, _, err = run(main, "--model", FIXTURE, "serve", "--port", port, "--no-browser")
+    assert_clean_error(code, err, "wp", f"cannot listen on 127.0.0.1:{port}", "Address already in use",
+                       "choose another --port (0 picks a free one)")
+
+
+@pytest.mark.parametrize("stop, status, said", [
+    ([signal.SIGINT], 130, "wp: interrupted"),
+    ([signal.SIGINT, signal.SIGINT], 130, "wp: interrupted"),  # Ctrl-C under `uv run` arrives twice
+    ([signal.SIGTERM], 143, "wp: terminated"),
+])
+def test_serves_until_stopped_then_exits_cleanly(tmp_path, stop, status, said):
+    wp = os.path.join(os.path.dirname(sys.executable), "wp")
+    process = subprocess.Popen([wp, "serve", "--model", FIXTURE, "--port", "0"], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "WP_CACHE_DIR": str(tmp_path), "DISPLAY": ""})
+    try:
+        assert select.select([process.stdout], [], [], START_S)[0], "wp serve printed nothing"
+        line = process.stdout.readline()  # the first line comes once the server is ready
+        assert line.startswith("Serving on http://127.0.0.1:"), line
+        answer = httpx.get(f"{line.split()[-1]}api/similar?word=he&n=1", timeout=10)
+        assert answer.status_code == 200 and answer.json()["neighbours"][0]["word"] == "his"
+        for signum in stop:
+            process.send_signal(signum)
+            time.sleep(0.05)
+        out, err = process.communicate(timeout=START_S)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == status
+    assert out == "" and err.strip() == said, err

@@ -1,0 +1,69 @@
+"""Close spellings of a word that is not in a vocabulary: the same word in other case first, then
+difflib's `get_close_matches`, exactly, made fast enough for a 50,000-word vocabulary (about 100 ms
+of pure Python otherwise, on every typo).
+
+difflib ranks candidates by `ratio()` and skips any whose cheaper upper bound `quick_ratio()` is below
+the cutoff. That bound only counts shared characters: 2 * (sum over characters of the smaller of
+their counts in the word and in the candidate) / (the two lengths added). `Speller` computes it for
+all candidates at once with numpy, and difflib sees only the candidates that can still pass, so the
+answer is the same.
+"""
+
+import difflib
+from collections import Counter
+
+import numpy as np
+
+MAX_WORD = 100  # difflib is quadratic in the word's length: longer words get no suggestions
+
+
+class Speller:
+    """Close spellings among a fixed list of candidates, whose characters are indexed once.
+
+    Parameters
+    ----------
+    candidates : list of str
+    """
+
+    def __init__(self, candidates):
+        self.candidates = list(candidates)
+        self._known = set(self.candidates)
+        self._lengths = np.fromiter(map(len, self.candidates), dtype=np.int64, count=len(self.candidates))  # (C,)
+        codes = np.frombuffer("".join(self.candidates).encode("utf-32-le"), dtype=np.uint32)  # (L,) every character
+        # (A,) the distinct characters, and (L,) each character as an index into them
+        self._alphabet, self._letters = np.unique(codes, return_inverse=True)
+        self._owner = np.repeat(np.arange(len(self.candidates)), self._lengths)  # (L,) whose character it is
+
+    def _plausible(self, word, cutoff):
+        """The candidates whose quick-ratio bound with `word` is at least `cutoff`."""
+        counts = Counter(word)
+        chars = list(counts)  # (K,)
+        codes = np.array([ord(c) for c in chars], dtype=np.uint32)  # (K,)
+        where = np.minimum(np.searchsorted(self._alphabet, codes), len(self._alphabet) - 1)  # (K,)
+        known = self._alphabet[where] == codes  # (K,) characters some candidate has
+        column = np.full(len(self._alphabet), -1)  # alphabet index -> the word's character number, or -1
+        column[where[known]] = np.flatnonzero(known)
+        slot = column[self._letters]  # (L,)
+        hit = slot >= 0
+        per_char = np.bincount(self._owner[hit] * len(chars) + slot[hit], minlength=len(self.candidates) * len(chars))
+        in_word = np.array([counts[c] for c in chars])  # (K,)
+        shared = np.minimum(per_char.reshape(len(self.candidates), len(chars)), in_word).sum(axis=1)  # (C,)
+        total = self._lengths + len(word)
+        bound = np.where(total > 0, 2.0 * shared / np.maximum(total, 1), 1.0)  # difflib's ratio formula
+        return [self.candidates[i] for i in np.flatnonzero(bound >= cutoff)]
+
+    def close(self, word, n=3, cutoff=0.75):
+        """Up to `n` candidates that look like `word`: the same word in other case first, then
+        difflib's close matches (ratio >= cutoff), best first."""
+        if not isinstance(word, str) or len(word) > MAX_WORD:
+            return []
+        cases = [c for c in dict.fromkeys((word.lower(), word.capitalize(), word.upper())) if c != word and c in self._known]
+        # An empty word or candidates without characters leave nothing to index: difflib is quick there.
+        plausible = self._plausible(word, cutoff) if word and len(self._alphabet) else self.candidates
+        return (cases + [c for c in difflib.get_close_matches(word, plausible, n=n, cutoff=cutoff) if c not in cases])[:n]
+
+
+def close_spellings(word, candidates, n=3, cutoff=0.75):
+    """Up to `n` entries of `candidates` (a list, or a `Speller` made of them) that look like `word`."""
+    speller = candidates if isinstance(candidates, Speller) else Speller(candidates)
+    return speller.close(word, n, cutoff)

@@ -1,0 +1,231 @@
+"""The web API of `wp serve` and the page that uses it.
+
+JSON over GET under `/api/`: models, completion, neighbours, similarity, analogies, odd-one-out,
+map coordinates, and for tlm models next-word predictions, samples and the training history.
+Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
+
+Every query parameter is checked before any work: its type, its range, the length of every word
+and list, and that it is one this endpoint takes, given once (a list parameter may repeat). A bad
+one is answered 400 `{"error": message}`; a word outside a model's vocabulary 404 `{"error",
+"word", "suggestions"}`. No request can name a file: the page comes from the fixed `static/`
+folder and Plotly's script from the installed `plotly` package.
+
+Leaves out loading models (`wp.models`, `wp.server.catalog`) and running the server (`running`).
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Annotated, Literal, get_origin
+
+import numpy as np
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from tinylm.console import finite
+from tinylm.errors import UnknownWordError, UserError
+from tlm.tokenizer import detokenize, tokenize
+from vectors import queries
+from vectors.maps import pca_2d
+from wp.server import catalog
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_WORD = 100  # characters in a word (close spellings are not looked for beyond it either)
+MAX_N = 100  # neighbours, answers, completions, predictions
+MAX_WORDS = 101  # words in a list: a map of a word and 100 neighbours
+MAX_TEXT = 1000  # characters in a context or prompt
+MAX_LENGTH = 200  # tokens sampled
+MAX_TEMPERATURE = 100.0  # far flatter than uniform-looking already
+MAX_SEED = 2**32 - 1
+DECIMALS = 6  # as the commands' --json output
+
+Word = Annotated[str, Query(min_length=1, max_length=MAX_WORD, description="a word of the model's vocabulary")]
+Words = Annotated[list[Annotated[str, Query(min_length=1, max_length=MAX_WORD)]],
+                  Query(min_length=1, max_length=MAX_WORDS, description="repeat: word=a&word=b&...")]
+Count = Annotated[int, Query(ge=1, le=MAX_N)]
+
+
+class JSONAnswer(JSONResponse):
+    """JSON whose non-finite numbers are null (JSON has no NaN), so no answer fails to encode."""
+
+    def render(self, content):
+        return json.dumps(finite(content), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _plotly_script():
+    """Plotly's JavaScript bundle inside the installed `plotly` package (found without importing it)."""
+    spec = importlib.util.find_spec("plotly")
+    path = Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js" if spec else None
+    if path is None or not path.is_file():
+        raise UserError("Plotly's JavaScript (plotly/package_data/plotly.min.js) is missing: reinstall the plotly package")
+    return path
+
+
+def _ranked(pairs, score="score"):
+    return [{"word": w, score: round(float(s), DECIMALS)} for w, s in pairs]
+
+
+# ---- the checks every API request goes through ---------------------------------------------------
+
+def _takes(dependant):
+    """{parameter name: whether it may repeat} for an endpoint and its dependencies."""
+    names = {f.alias: get_origin(f.field_info.annotation) is list for f in dependant.query_params}
+    for sub in dependant.dependencies:
+        names.update(_takes(sub))
+    return names
+
+
+async def _known_parameters(request: Request):
+    """400 for a parameter the endpoint does not take (a typo would otherwise be silently ignored)
+    or a single-valued one given twice."""
+    route = request.scope["route"]
+    takes = _takes(route.dependant)
+    for name in request.query_params:
+        if name not in takes:
+            raise UserError(f"{route.path} takes no parameter {name[:MAX_WORD]!r}; it takes {', '.join(sorted(takes)) or 'none'}")
+        if not takes[name] and len(request.query_params.getlist(name)) > 1:
+            raise UserError(f"give {name} once")
+
+
+def _validation_message(errors):
+    """One line from pydantic's errors: 'n: input should be less than or equal to 100; ...'."""
+    parts = []
+    for error in errors:
+        where = [str(x) for x in error["loc"][1:]]  # ('query', name[, item index])
+        name = where[0] if where else "query"
+        if len(where) > 1:
+            name += f" (item {int(where[1]) + 1})"
+        parts.append(f"{name} is required" if error["type"] == "missing"
+                     else f"{name}: {error['msg'][:1].lower()}{error['msg'][1:]}")
+    return "; ".join(parts)
+
+
+def create_app(loaded):
+    """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side)."""
+    served = catalog.prepare(loaded)
+    plotly_js = _plotly_script()
+    app = FastAPI(title="wp serve", version="1", summary="Word vectors and tiny language models, side by side",
+                  docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
+                  default_response_class=JSONAnswer)
+    api = APIRouter(prefix="/api", dependencies=[Depends(_known_parameters)])
+
+    async def chosen(model: Annotated[int, Query(ge=0, le=catalog.MAX_MODELS - 1, description="which model")] = 0):
+        if model >= len(served):
+            raise UserError(f"model {model} is not served: this server has {len(served)} model (index 0)")
+        return served[model]
+
+    Model = Annotated[catalog.Served, Depends(chosen)]
+
+    # ---- errors ----------------------------------------------------------------------------------
+
+    @app.exception_handler(UnknownWordError)
+    async def unknown_word(request, e):
+        return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions}, status_code=404)
+
+    @app.exception_handler(UserError)
+    async def bad_request(request, e):
+        return JSONAnswer({"error": str(e)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request, e):
+        return JSONAnswer({"error": _validation_message(e.errors())}, status_code=400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request, e):
+        return JSONAnswer({"error": e.detail}, status_code=e.status_code, headers=e.headers)
+
+    # ---- the page --------------------------------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly():
+        return FileResponse(plotly_js, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # ---- word vectors ----------------------------------------------------------------------------
+
+    @api.get("/models")
+    def models():
+        """The served models: name, kind ('vectors' or 'tlm'), vocabulary size, dimensions."""
+        return {"models": [s.describe() for s in served]}
+
+    @api.get("/complete")
+    def complete(prefix: Word, model: Model, limit: Count = 10):
+        """Words starting with `prefix`, most frequent first."""
+        return {"model": model.name, "prefix": prefix, "words": model.completer.complete(prefix, limit)}
+
+    @api.get("/similar")
+    def similar(word: Word, model: Model, n: Count = 10):
+        """The n nearest neighbours of a word by cosine."""
+        return {"model": model.name, "word": word, "neighbours": _ranked(queries.similar(model.vectors, [word], n=n))}
+
+    @api.get("/similarity")
+    def similarity(a: Word, b: Word, model: Model):
+        """Cosine similarity of two words."""
+        cosine = queries.similarity(model.vectors, a, b)
+        return {"model": model.name, "a": a, "b": b, "cosine": round(cosine, DECIMALS)}
+
+    @api.get("/analogy")
+    def analogy(a: Word, b: Word, c: Word, model: Model, n: Count = 5, method: Literal["add", "mul"] = "add"):
+        """a is to b as c is to ?: the n best answers (3CosAdd or 3CosMul), input words excluded."""
+        answers = queries.analogy(model.vectors, a, b, c, n=n, method=method)
+        return {"model": model.name, "a": a, "b": b, "c": c, "method": method, "answers": _ranked(answers)}
+
+    @api.get("/odd-one-out")
+    def odd_one_out(word: Words, model: Model):
+        """The word that does not fit with the others (at least 3)."""
+        return {"model": model.name, "words": word, "odd_one_out": queries.odd_one_out(model.vectors, word)}
+
+    @api.get("/map")
+    def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
+        """2-D coordinates (first two principal components) of the words and of the n nearest
+        neighbours of their mean."""
+        wv = model.vectors
+        words = list(dict.fromkeys(word))  # each word once, in order
+        if n:
+            words += [w for w, _ in queries.similar(wv, words, n=n)]
+        points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
+        return {"model": model.name, "words": words,
+                "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
+                           for w, (x, y) in zip(words, points)]}
+
+    # ---- tlm models ------------------------------------------------------------------------------
+
+    @api.get("/predict")
+    def predict(model: Model, context: Annotated[str, Query(max_length=MAX_TEXT)] = "", k: Count = 10):
+        """The k likeliest next tokens after a context, tokenized as the model was trained."""
+        lm = model.language_model()
+        tokens = tokenize(context, lm.config.transforms)
+        unknown = lm.vocabulary.missing(tokens) if lm.vocabulary.unk is not None else []  # else predict raises
+        return {"model": model.name, "context": context, "tokens": tokens, "unknown": unknown,
+                "predictions": _ranked(lm.most_likely(tokens, k), score="probability")}
+
+    @api.get("/generate")
+    def generate(model: Model,
+                 prompt: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT)] = None,
+                 length: Annotated[int, Query(ge=1, le=MAX_LENGTH)] = 30,
+                 temperature: Annotated[float, Query(gt=0, le=MAX_TEMPERATURE, allow_inf_nan=False)] = 1.0,
+                 top_k: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                 seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None):
+        """A sample of `length` tokens after the prompt (temperature and top-k as `tlm generate`)."""
+        lm = model.language_model()
+        tokens = lm.generate(length, prompt=prompt, temperature=temperature, top_k=top_k,
+                             rng=np.random.default_rng(seed))
+        return {"model": model.name, "prompt": prompt, "seed": seed,
+                "text": detokenize(tokens, lm.config.transforms), "tokens": tokens}
+
+    @api.get("/history")
+    def history(model: Model):
+        """Training and held-out loss per epoch, from the model file."""
+        lm = model.language_model()
+        return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}
+
+    app.include_router(api)
+    return app
