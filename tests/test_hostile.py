@@ -237,3 +237,49 @@ def test_resume_with_a_new_plan_keeps_the_batch_size(run, tmp_path):
     assert run(tlm, "train", "--filepath", text, "--batch-size", "4", "--epochs", "1", "--output", path)[0] == 0
     assert run(tlm, "train", "--filepath", text, "--resume", "--epochs", "1", "--output", path)[0] == 0
     assert persistence.load(path).training.batch_size == 4
+
+
+# ---- second round -----------------------------------------------------------------------------------
+
+def test_the_first_version_1_files_without_word_counts_load(run, model, tmp_path):
+    doc = json.loads(model.read_text())
+    arrays_of = {k: persistence.decode_arrays(doc["params"][k]).tolist() for k in "EWb"}
+    v1 = {"format": "tinylm-model", "version": 1, "kind": "embedding",
+          "config": {"n": 2, "embedding_dim": 32, "transforms": [], "seed": 0, "lr": 0.1, "batch_size": 1,
+                     "optimizer": "sgd", "schedule": "linear", "epochs_trained": 5},
+          "vocab": doc["vocab"], **arrays_of, "history": doc["history"]}
+    path = tmp_path / "first.json"
+    path.write_text(json.dumps(v1))
+    code, out, err = run(tlm, "similar", "--model", path, "wood", "-n", "1")
+    assert code == 0 and out == run(tlm, "similar", "--model", model, "wood", "-n", "1")[1], err
+
+
+def test_decomposed_words_are_found(run, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("café crème café thé crème café thé thé café\n")
+    path = tmp_path / "m.json"
+    assert run(tlm, "train", "--filepath", text, "--output", path)[0] == 0
+    decomposed = "cafe\u0301"
+    assert run(tlm, "similarity", "--model", path, decomposed, "thé")[0] == 0
+    assert run(wp, "--model", path, "similar", decomposed, "-n", "1")[0] == 0
+
+
+def test_a_tlm_model_lists_its_most_frequent_words_first(run, tmp_path):
+    text = tmp_path / "t.txt"
+    text.write_text("zebra " * 30 + "apple banana cherry " * 2 + "\n")
+    path = tmp_path / "m.json"
+    assert run(tlm, "train", "--filepath", text, "--output", path)[0] == 0
+    code, out, _ = run(wp, "--model", path, "similar", "apple", "--restrict", "2")
+    assert code == 0 and out.split()[0] == "zebra"  # the 2 most frequent words: zebra and apple
+
+
+def test_word2vec_text_is_not_named_binary(run, model, tmp_path):
+    code, _, err = run(tlm, "export", "--model", model, "--format", "word2vec", "--output", tmp_path / "m.bin")
+    assert_clean_error(code, err, "tlm", "name the file .txt or .w2v")
+
+
+def test_a_word_with_a_line_separator_stays_on_its_line(run, tmp_path):
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("a\u2028b 0.1 0.2\nc 0.2 0.1\nd 0.3 0.3\n")
+    code, out, _ = run(wp, "--model", vectors, "similar", "c")
+    assert code == 0 and len(out.splitlines()) == 2 and "a\\u2028b" in out

@@ -65,7 +65,8 @@ def test_a_new_plan_on_resume_is_announced(text, tmp_path, run):
     assert run(main, "train", "--filepath", text, "--epochs", 2, "--output", path)[0] == 0
     code, out, err = run(main, "train", "--filepath", text, "--resume", "--epochs", 3, "--lr", "0.05", "--output", path)
     assert code == 0, err
-    assert "new plan: 3 more epochs, lr 0.05 decaying linearly to 0 over them (its previous plan was finished" in err
+    assert ("new plan: 3 more epochs, sgd at lr 0.05 decaying linearly to 0 over them, full softmax (its previous "
+            "plan was finished; 2 epochs trained so far)") in err
     model = persistence.load(path)
     assert (model.training.epochs, model.training.epochs_done, model.training.epochs_trained) == (3, 3, 5)
     assert out.splitlines()[1].startswith("Epoch 1/3")
@@ -88,15 +89,28 @@ def test_finishing_a_plan_refuses_other_settings(text, tmp_path, run, monkeypatc
     assert code == 1 and "finishes the plan" in err and "--epochs K" in err
 
 
-def test_resuming_on_other_text_warns(text, tmp_path, run):
+def test_finishing_a_plan_on_other_text_is_refused(text, tmp_path, run):
     path = tmp_path / "m.json"
     assert run(main, "train", "--filepath", text, "--epochs", 3, "--output", path)[0] == 0
     doc = json.loads(path.read_text())
     doc["training"]["epochs"] = 6
     path.write_text(json.dumps(doc))
+    before = path.read_bytes()
     other = random_text(tmp_path / "other.txt", tokens=5000, seed=1)
     code, _, err = run(main, "train", "--filepath", other, "--resume", "--output", path)
-    assert code == 0 and "the text differs from the one this plan started on" in err
+    assert code == 1 and "this text differs from the one it started on" in err and "--epochs K" in err
+    assert path.read_bytes() == before
+    assert run(main, "train", "--filepath", other, "--resume", "--epochs", 1, "--output", path)[0] == 0
+
+
+def test_the_interruption_message_says_how_to_finish(text, tmp_path):
+    path = tmp_path / "m.json"
+    process = start("tlm", "train", "--filepath", text, "-t", "lower", "--val-fraction", "0.1", "--epochs", 200,
+                    "--output", path)
+    code, err = interrupt_after(process, "Epoch 1/200")
+    assert code == 130
+    command = f"tlm train --filepath {text} -t lower --val-fraction 0.1 --output {path} --resume"
+    assert f"`{command}` finishes the plan" in err
 
 
 def test_version_1_files_still_load_and_resume(tmp_path, run, chuck_words):

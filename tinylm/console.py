@@ -104,6 +104,12 @@ def one_line(text):
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
+def shown(word):
+    """`word` for a line of output: characters that would break the line (line separators, control
+    characters) as escapes, everything else as it is."""
+    return word if word.isprintable() else word.encode("unicode_escape").decode("ascii")
+
+
 def note(line):
     """A line for the user on stderr (notes, warnings, errors); never fails."""
     if sys.stderr is None:
@@ -136,6 +142,7 @@ def print_ranked(pairs, as_json, score="cosine"):
     if as_json:
         print_json([{"word": w, score: round(float(c), 6)} for w, c in pairs])
         return
+    pairs = [(shown(w), c) for w, c in pairs]
     width = max((len(w) for w, _ in pairs), default=0)
     for word, value in pairs:
         print(f"{word:<{width}}  {value:.4f}")

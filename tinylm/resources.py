@@ -62,5 +62,5 @@ def require(nbytes, what, advice):
     """Raise `UserError` if `what` (needing about `nbytes`) would take more than SHARE of what is available."""
     available = available_bytes()
     if nbytes > SHARE * available:
-        raise UserError(f"{what} needs about {human(nbytes)} of memory, more than this machine can spare "
-                        f"({human(available)} available); {advice}")
+        raise UserError(f"{what} needs about {human(nbytes)} of memory, more than half of the {human(available)} "
+                        f"this process can still get; {advice}")

@@ -15,7 +15,8 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _leave(signum, frame):
-    os.write(2, b"interrupted\n")
+    command = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "command"
+    os.write(2, f"{command}: {'terminated' if signum == signal.SIGTERM else 'interrupted'}\n".encode())
     os._exit(128 + signum)
 
 

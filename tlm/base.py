@@ -132,6 +132,14 @@ class LanguageModel:
         """The model's word vectors as `vectors.WordVectors`."""
         raise UserError(f"a {self.kind} model has no learned word vectors (train an embedding model: --kind embedding)")
 
+    def _by_frequency(self, vectors):
+        """`vectors` (V, k), one row per vocabulary row, as `WordVectors` with the most frequent word
+        first, as word-vector files order them (so "the N most frequent words" are the first N)."""
+        from vectors.word_vectors import WordVectors
+
+        order = np.argsort(-self.word_counts, kind="stable")  # (V,)   ties keep vocabulary order
+        return WordVectors([self.vocab[i] for i in order], np.ascontiguousarray(vectors[order]))
+
     # ---- describing ---------------------------------------------------------------------------
 
     def parameter_count(self):

@@ -8,6 +8,7 @@ as one line on stderr (`tinylm.runner`).
 import argparse
 import contextlib
 import math
+import shlex
 import sys
 
 import numpy as np
@@ -188,7 +189,7 @@ def _training_line(texts, train_texts, model):
     tokens = sum(len(words) for words in train_texts)
     folded = f" incl. <unk> for {len(model.vocabulary.folded):,} rare words" if model.vocabulary.folded else ""
     state = model.training
-    return (f"Training on {names}: {tokens:,} tokens, {len(model.vocab):,} words{folded}, "
+    return (f"Training on {names}: {_count(tokens, 'token')}, {_count(len(model.vocab), 'word')}{folded}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
             f"batch {state.batch_size}, {_count(state.epochs - state.epochs_done, 'epoch')}")
 
@@ -225,8 +226,9 @@ def _plan(model, args, examples):
                 raise UserError(f"--resume finishes the plan of {args.output}, which has {name} {getattr(old, name)}; "
                                 f"drop the option to finish it exactly, or give --epochs K for a new plan of K epochs")
         if old.text and old.text != examples.fingerprint():
-            note("Note: the text differs from the one this plan started on; the result will not equal an "
-                 "uninterrupted run.")
+            raise UserError(f"--resume finishes the plan of {args.output} exactly, but this text differs from the one "
+                            f"it started on; give the same sources, transforms and --val-fraction, or --epochs K "
+                            f"for a new plan of K epochs on this text")
         note(f"Resuming {args.output}: finishing its plan, epochs {old.epochs_done + 1}-{old.epochs} of {old.epochs} "
              f"(lr {old.lr:g}, {old.schedule} schedule at step {old.step})")
         return
@@ -244,8 +246,9 @@ def _plan(model, args, examples):
         before = ("its previous plan was finished" if previous.finished else
                   f"replacing its unfinished plan at epoch {previous.epochs_done} of {previous.epochs}")
         decay = "decaying linearly to 0 over them" if state.schedule == "linear" else "constant"
-        note(f"Resuming {args.output} with a new plan: {epochs} more epochs, lr {state.lr:g} {decay} "
-             f"({before}; {previous.epochs_trained} epochs trained so far)")
+        note(f"Resuming {args.output} with a new plan: {_count(epochs, 'more epoch')}, {state.optimizer} at lr "
+             f"{state.lr:g} {decay}, {state.loss} softmax ({before}; {_count(previous.epochs_trained, 'epoch')} "
+             f"trained so far)")
 
 
 def _save_interrupted(model, args, epochs_done, stop):
@@ -257,9 +260,18 @@ def _save_interrupted(model, args, epochs_done, stop):
     persistence.save(model, args.output)
     state = model.training
     note(f"Interrupted: saved the model after {epochs_done} complete epoch(s) to {args.output} (epoch "
-         f"{state.epochs_done} of {state.epochs}); `tlm train --resume --output {args.output}` on the same text "
-         f"finishes the plan")
+         f"{state.epochs_done} of {state.epochs}); `{_resume_command(args)}` finishes the plan")
     return status
+
+
+def _resume_command(args):
+    """The command that finishes this run's plan: the same texts, transforms and held-out part."""
+    parts = ["tlm train"]
+    parts += [f"--filepath {shlex.quote(path)}" for path in args.filepath or ()]
+    parts += [f"--gutenberg {shlex.quote(fileid)}" for fileid in args.gutenberg or ()]
+    parts += [f"-t {name}" for name in args.tokenize or ()]
+    parts += [f"--val-fraction {args.val_fraction:g}"] if args.val_fraction else []
+    return " ".join(parts + [f"--output {shlex.quote(args.output)}", "--resume"])
 
 
 def _train_counts(args):
@@ -270,7 +282,8 @@ def _train_counts(args):
         texts = read_texts(args, model.config.transforms)
         train_texts, val_texts = split_val(texts, args.val_fraction)
         model.train(train_texts)
-        line = (f"Counted {sum(map(len, train_texts)):,} tokens: {len(model.vocab):,} words, "
+        folded = f" incl. <unk> for {len(model.vocabulary.folded):,} rare words" if model.vocabulary.folded else ""
+        line = (f"Counted {_count(sum(map(len, train_texts)), 'token')}: {_count(len(model.vocab), 'word')}{folded}, "
                 f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
         if _held_out_examples(model, val_texts, args.val_fraction):
             from tlm.evaluation import held_out
@@ -487,7 +500,7 @@ def build_parser():
                    help="training objective: full softmax, or sampled softmax for large vocabularies (default: full); "
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
-                   help="--loss sampled: candidate words drawn per batch (default: see README)")
+                   help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,

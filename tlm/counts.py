@@ -108,9 +108,8 @@ class CountModel(LanguageModel):
         return sum(len(followers) for table in self.tables for followers in table.values())
 
     def word_vectors(self, output=False):
-        """Count vectors: row w = how often each of the most frequent words follows w."""
-        from vectors.word_vectors import WordVectors
-
+        """Count vectors: row w = how often each of the most frequent words follows w (most frequent
+        word first)."""
         if output:
             raise UserError("a count model has no output vectors")
         columns = [w for w, _ in self.tables[0][()].most_common(VECTOR_COLUMNS)]
@@ -120,7 +119,7 @@ class CountModel(LanguageModel):
             for nxt, c in followers.items():
                 if nxt in column_of:
                     vectors[w, column_of[nxt]] = c
-        return WordVectors(self.vocab, vectors)
+        return self._by_frequency(vectors)
 
     def to_dict(self):
         # One row [context rows..., next row, count] per n-gram, in a list per context length j = 0..n.

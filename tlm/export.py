@@ -35,6 +35,8 @@ def tsv_paths(output):
 def write(wv, fmt, output):
     """Write `wv` as `fmt` to `output` (tsv: both files, as one); returns the paths written."""
     if fmt == "word2vec":
+        if output.lower().endswith((".bin", ".bin.gz")):  # readers take these names for the binary format
+            raise UserError(f"{output}: word2vec *text* is written; name the file .txt or .w2v, not .bin")
         files.atomic_write(output, word2vec_text(wv))
         return [output]
     vectors_path, metadata_path = tsv_paths(output)

@@ -188,10 +188,9 @@ class TinyLanguageModel(LanguageModel):
         return 2 * V * d + V
 
     def word_vectors(self, output=False):
-        """The rows of E (or, with `output`, the columns of W) as `vectors.WordVectors`."""
-        from vectors.word_vectors import WordVectors
-
-        return WordVectors(self.vocab, np.ascontiguousarray(self.W.T if output else self.E))
+        """The rows of E (or, with `output`, the columns of W) as `vectors.WordVectors`, most
+        frequent word first."""
+        return self._by_frequency(self.W.T if output else self.E)
 
     def vector(self, word):
         """The learned embedding of `word` (a row of E): (d,)."""

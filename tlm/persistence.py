@@ -124,6 +124,9 @@ def _upgrade_v1(doc):
                     if k in config}
         done = settings.pop("epochs_trained", 0)
         doc["params"] = {k: schema.require(doc, k) for k in "EWb"}
+        if "word_counts" not in doc:  # the first files had none: every word counts as unseen
+            vocab = schema.require(doc, "vocab")
+            doc["word_counts"] = [0] * (len(vocab) if isinstance(vocab, list) else 0)
         # A version-1 run always finished its epochs; Adam's moments were not saved.
         doc["training"] = {**settings, "epochs": done, "epochs_done": done, "epochs_trained": done}
     else:  # a count model: its word counts are the unigram table's

@@ -11,6 +11,7 @@ import numpy as np
 
 
 MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
+MAX_HISTORY = 1_000_000  # epochs (as many as one plan may have)
 MAX_PARAMETER = 1e6  # a learned weight beyond this means a diverged run or a hand-made file
 
 
@@ -40,8 +41,8 @@ def number(value, name, low=-1e300, high=1e300, positive=False):
     except OverflowError:  # an integer of hundreds of digits
         ok = False
     if not ok or (positive and value <= 0):
-        raise SchemaError(f"{name} must be a finite{' positive' if positive else ''} number from {low:g} to {high:g}, "
-                          f"got {_shown(value)}")
+        lower = "above 0" if positive else f"from {low:g}"
+        raise SchemaError(f"{name} must be a finite number {lower} to {high:g}, got {_shown(value)}")
     return float(value)
 
 
@@ -104,6 +105,8 @@ def history(value):
     val_loss = require(value, "val_loss", "history")
     if not isinstance(loss, list) or not isinstance(val_loss, list):
         raise SchemaError("history must hold two lists, loss and val_loss")
+    if max(len(loss), len(val_loss)) > MAX_HISTORY:
+        raise SchemaError(f"history holds more than {MAX_HISTORY:,} epochs")
     return {"loss": [number(x, "a history loss", 0, MAX_LOSS) for x in loss],
             "val_loss": [None if x is None else number(x, "a history val_loss", 0, MAX_LOSS) for x in val_loss]}
 

@@ -12,6 +12,7 @@ from collections import Counter
 import numpy as np
 
 from tinylm.errors import UnknownWordError, UserError, unknown_word
+from tinylm.spelling import composed
 
 UNK = "<unk>"
 
@@ -25,6 +26,9 @@ class WordIndex(dict):
         self._vocabulary = vocabulary
 
     def __missing__(self, word):
+        form = composed(word)  # "é" typed as e + a combining accent is the tokenizer's "é"
+        if form != word and dict.__contains__(self, form):
+            return dict.__getitem__(self, form)
         raise self._vocabulary.unknown(word)
 
 
@@ -94,7 +98,7 @@ class Vocabulary:
     def lookup(self, word):
         """The row that stands for `word` in a context: its own, else <unk>'s; an
         `UnknownWordError` when the vocabulary has no <unk>."""
-        row = self.word_to_idx.get(word)
+        row = self.word_to_idx.get(word, self.word_to_idx.get(composed(word)))
         if row is None:
             if self.unk is None:
                 raise self.unknown(word)

@@ -24,7 +24,7 @@ from tinylm import signals
 from vectors.word_vectors import WordVectors, unit_rows
 
 FORMAT = "tinylm-vectors"
-VERSION = 1
+VERSION = 2  # 2: unit rows computed in float64; tlm models in frequency order
 MANIFEST_MAX_BYTES = 1 << 20
 
 

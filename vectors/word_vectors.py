@@ -13,7 +13,7 @@ Shapes: N = words, d = dimensions, Q = query words.
 import numpy as np
 
 from tinylm.errors import unknown_word
-from tinylm.spelling import Speller
+from tinylm.spelling import Speller, composed
 
 # Close spellings are looked for among the most frequent words only (rare words make poor
 # suggestions, and indexing 400k words would cost 0.2 s).
@@ -94,20 +94,26 @@ class WordVectors:
         return len(self.words)
 
     def __contains__(self, word):
-        if self._index is None and self._scans < SCANNED_LOOKUPS:
-            self._scans += 1
-            return word in self.words
-        return word in self.index
+        return self._find(word) is not None
+
+    def _find(self, word):
+        """The row of `word`, or of its composed Unicode form (as tokenizers write words); None if absent."""
+        for form in dict.fromkeys((word, composed(word))):
+            try:
+                if self._index is None and self._scans < SCANNED_LOOKUPS:
+                    self._scans += 1
+                    return self.words.index(form)
+                return self.index[form]
+            except (KeyError, ValueError, TypeError):
+                continue
+        return None
 
     def row(self, word):
         """The row of `word`; an `UnknownWordError` (a `KeyError`) naming close spellings if absent."""
-        try:
-            if self._index is None and self._scans < SCANNED_LOOKUPS:
-                self._scans += 1
-                return self.words.index(word)
-            return self.index[word]
-        except (KeyError, ValueError, TypeError):
-            raise unknown_word(word, self.speller, len(self)) from None
+        row = self._find(word)
+        if row is None:
+            raise unknown_word(word, self.speller, len(self))
+        return row
 
     def rows(self, words):
         """Rows of several words, checked in order: (Q,) ints."""

@@ -7,9 +7,10 @@ toolkit only: gensim and scipy are loaded by `eval` and `shell` alone.
 
 import argparse
 import os
+import signal
 import sys
 
-from tinylm import argtypes, console, files, runner
+from tinylm import argtypes, console, files, runner, signals
 from tinylm.argtypes import integer
 from tinylm.console import note
 from tinylm.errors import UserError
@@ -168,16 +169,25 @@ def cmd_serve(args):
     from wp.server import running
     from wp.server.app import create_app
 
-    app = create_app(_load_served(args))
-    sock = running.listen(args.host, args.port)
-    if not running.is_loopback(sock):
-        note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
-    url = running.url(sock, args.host)
-    print(f"Serving on {url}")
-    if not args.no_browser and running.has_display():
-        running.open_browser(url)
-    with sock:
-        running.serve(running.server(app), sock)
+    sock = running.listen(args.host, args.port)  # a port in use is said before the models load
+    with sock, signals.StopRequests() as stop:
+        loaded = _load_served(args)
+        running.require_memory(max(len(model.vectors) for model in loaded))
+        app = create_app(loaded, allowed_hosts=None if not running.is_loopback(sock) else running.LOCAL_NAMES)
+        if not running.is_loopback(sock):
+            note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
+        url = running.url(sock, args.host)
+
+        def ready():
+            print(f"Serving on {url}")
+            if not args.no_browser and running.has_display():
+                running.open_browser(url)
+
+        running.serve(running.server(app, ready, stop), sock)
+    if stop.received:  # uvicorn shut down gracefully, then handed the signal on to `stop`
+        note(f"wp: {'terminated' if stop.received == signal.SIGTERM else 'interrupted'}")
+        return signals.EXIT_STATUS[stop.received]
+    return runner.EXIT_OK
 
 
 def _model_options(parser, after_command, repeatable=False):

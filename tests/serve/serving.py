@@ -15,7 +15,7 @@ STOP_S = 10
 def live(app):
     """Serve `app` for the block: yields its base URL, http://127.0.0.1:PORT/."""
     sock = running.listen("127.0.0.1", 0)
-    server = running.server(app)
+    server = running.server(app, on_ready=lambda: None, should_stop=lambda: False)
     thread = threading.Thread(target=running.serve, args=(server, sock), name="wp-serve-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_S

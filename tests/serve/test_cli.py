@@ -27,15 +27,20 @@ def serving(monkeypatch):
     seen = {"opened": []}
 
     class Server:
+        def __init__(self, on_ready):
+            self.on_ready = on_ready
+
         def run(self, sockets):
             seen["address"] = sockets[0].getsockname()
+            self.on_ready()
 
-    def create_app(loaded):
+    def create_app(loaded, allowed_hosts=None):
         seen["models"] = [(Path(model.name).name, model.lm is not None) for model in loaded]
+        seen["hosts"] = allowed_hosts
         return "app"
 
     monkeypatch.setattr("wp.server.app.create_app", create_app)
-    monkeypatch.setattr(running, "server", lambda app: Server())
+    monkeypatch.setattr(running, "server", lambda app, on_ready, should_stop: Server(on_ready))
     monkeypatch.setattr(running.webbrowser, "open", lambda url: seen["opened"].append(url) or True)
     return seen
 
@@ -132,3 +137,52 @@ def test_serves_until_stopped_then_exits_cleanly(tmp_path, stop, status, said):
         process.wait()
     assert process.returncode == status
     assert out == "" and err.strip() == said, err
+
+
+def wp_serve(tmp_path, *argv, model=FIXTURE, prefix="exec "):
+    """Start `wp serve` on a free port through bash (so `prefix` may set a ulimit first)."""
+    wp = os.path.join(os.path.dirname(sys.executable), "wp")
+    command = " ".join(f"'{a}'" for a in [wp, "serve", "--model", model, "--port", "0", "--no-browser", *argv])
+    return subprocess.Popen(["bash", "-c", prefix + command], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "WP_CACHE_DIR": str(tmp_path), "DISPLAY": ""})
+
+
+def test_sigterm_the_moment_the_address_is_printed(tmp_path):
+    """The server is ready (uvicorn's own handlers in place) when it says so: no window for a traceback."""
+    for _ in range(3):
+        process = wp_serve(tmp_path)
+        try:
+            assert select.select([process.stdout], [], [], START_S)[0], "wp serve printed nothing"
+            process.stdout.read(1)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=START_S)
+        finally:
+            process.kill()
+            process.wait()
+        assert process.returncode == 143 and err.strip() == "wp: terminated", err
+
+
+def test_other_host_names_are_refused_on_loopback(tmp_path):
+    process = wp_serve(tmp_path)
+    try:
+        assert select.select([process.stdout], [], [], START_S)[0], "wp serve printed nothing"
+        url = process.stdout.readline().split()[-1]
+        assert httpx.get(f"{url}api/models", timeout=10).status_code == 200
+        assert httpx.get(f"{url}api/models", headers={"Host": "localhost"}, timeout=10).status_code == 200
+        assert httpx.get(f"{url}api/models", headers={"Host": "evil.example"}, timeout=10).status_code == 400
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=START_S)
+
+
+@pytest.mark.glove
+def test_too_little_memory_to_serve_is_said_before_serving(tmp_path):
+    wp = os.path.join(os.path.dirname(sys.executable), "wp")
+    subprocess.run([wp, "--model", "glove-wiki-gigaword-50", "similar", "king"], capture_output=True, timeout=120,
+                   env={**os.environ, "WP_CACHE_DIR": str(tmp_path)}, check=True)  # the cache, built without a cap
+    process = wp_serve(tmp_path, model="glove-wiki-gigaword-50", prefix="ulimit -v 1000000; exec ")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    # Refused by the estimate; on a machine whose libraries map more, already by loading the model.
+    assert err.startswith(("wp: error: answering 8 requests at once on 400,000 words needs about",
+                           "wp: error: out of memory")), err

@@ -21,6 +21,7 @@ from typing import Annotated, Literal, get_origin
 import numpy as np
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -103,13 +104,19 @@ def _validation_message(errors):
     return "; ".join(parts)
 
 
-def create_app(loaded):
-    """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side)."""
+def create_app(loaded, allowed_hosts=None):
+    """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side).
+
+    `allowed_hosts`: the only names a request's Host header may give (say, this machine's for a
+    server on 127.0.0.1, so that a web page elsewhere cannot reach it by DNS rebinding); None: any.
+    """
     served = catalog.prepare(loaded)
     plotly_js = _plotly_script()
     app = FastAPI(title="wp serve", version="1", summary="Word vectors and tiny language models, side by side",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
                   default_response_class=JSONAnswer)
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     api = APIRouter(prefix="/api", dependencies=[Depends(_known_parameters)])
 
     async def chosen(model: Annotated[int, Query(ge=0, le=catalog.MAX_MODELS - 1, description="which model")] = 0):
@@ -128,6 +135,10 @@ def create_app(loaded):
     @app.exception_handler(UserError)
     async def bad_request(request, e):
         return JSONAnswer({"error": str(e)}, status_code=400)
+
+    @app.exception_handler(MemoryError)
+    async def out_of_memory(request, e):
+        return JSONAnswer({"error": "the server is out of memory; try again, or ask for less"}, status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request, e):

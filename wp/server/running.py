@@ -12,13 +12,19 @@ import socket
 import sys
 import webbrowser
 
+import anyio
 import uvicorn
 from threadpoolctl import threadpool_limits
 
+from tinylm import resources
 from tinylm.errors import UserError
 
 BACKLOG = 128  # connections waiting to be accepted
 GRACE_S = 3  # on Ctrl-C, requests still running get this long to finish
+THREADS = 8  # requests answered at once; more would only queue for the 2 cores and cost memory
+THREAD_STACK = 8 << 20  # bytes of address space a thread's stack takes (Linux's default)
+BYTES_PER_WORD = 128  # a query's temporaries per vocabulary word (scores, ranks, 3CosMul's (N, 3) cosines)
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")  # Host headers a loopback server answers
 
 
 def listen(host, port):
@@ -52,10 +58,36 @@ def is_loopback(sock):
     return ipaddress.ip_address(sock.getsockname()[0].split("%")[0]).is_loopback
 
 
-def server(app):
-    """A uvicorn server for `app`, quiet: warnings and errors only, no access log."""
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                         timeout_graceful_shutdown=GRACE_S))
+class _Server(uvicorn.Server):
+    """uvicorn's server, which calls `on_ready()` once it is serving with its own signal handlers in
+    place (so that a Ctrl-C right after the address is printed shuts it down gracefully), or stops at
+    once if `should_stop()` says a signal came while it was starting."""
+
+    def __init__(self, config, on_ready, should_stop):
+        super().__init__(config)
+        self.on_ready, self.should_stop = on_ready, should_stop
+
+    async def startup(self, sockets=None):
+        await super().startup(sockets=sockets)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        if self.should_stop():
+            self.should_exit = True
+        elif self.started:
+            self.on_ready()
+
+
+def server(app, on_ready, should_stop):
+    """A uvicorn server for `app`, quiet (warnings and errors only, no access log, no websockets)."""
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none",
+                            timeout_graceful_shutdown=GRACE_S)
+    return _Server(config, on_ready, should_stop)
+
+
+def require_memory(words):
+    """Refuse to serve (a `UserError`) when THREADS requests at once on `words` words would not fit."""
+    resources.require(THREADS * (THREAD_STACK + BYTES_PER_WORD * words),
+                      f"answering {THREADS} requests at once on {words:,} words",
+                      "raise the memory limit (ulimit -v) or serve a smaller model")
 
 
 def serve(server, sock):

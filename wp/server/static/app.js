@@ -228,9 +228,14 @@ function showAgreement(agreement, answers, lists, shared) {
       n0 === n1 ? "" : ` (top ${n0} and top ${n1})`, shared.size ? ": " : ".",
       ...[...shared].flatMap((w, i) => [i ? ", " : "", element("span", {class: "shared-word"}, w)]));
   } else {
-    const missing = models.filter((_, i) => !answers[i].ok).map((m) => m.name);
-    agreement.replaceChildren(`Only one model knows “${state.word}”: nothing to compare` +
-                              (missing.length === 2 ? " (neither does)." : ` (${missing[0]} does not).`));
+    // Only a 404 means "not in the vocabulary"; any other failure (a bad parameter) is said as such.
+    const lacking = models.filter((_, i) => answers[i].status === 404).map((m) => m.name);
+    const failed = answers.find((answer) => !answer.ok && answer.status !== 404);
+    let text;
+    if (failed) text = `Nothing to compare: ${failed.body.error}`;
+    else if (lacking.length === 2) text = `Neither model knows “${state.word}”: nothing to compare.`;
+    else text = `Only one model knows “${state.word}”: nothing to compare (${lacking[0]} does not).`;
+    agreement.replaceChildren(text);
   }
 }
 
