@@ -185,6 +185,22 @@ def test_a_word_only_one_model_knows(page):
     assert "Only one model knows “percent”" in page.inner_text("#agreement")
 
 
+def test_what_the_agreement_line_says_when_there_is_nothing_to_compare(page, browser, side_by_side):
+    search(page, "zzqx")
+    assert page.inner_text("#agreement") == "Neither model knows “zzqx”: nothing to compare."
+    # A bad count in a link: both models answer 400, which is not "unknown word". The browser logs the
+    # 400s as console errors, so this runs on a page of its own.
+    context = browser.new_context(base_url=side_by_side)
+    try:
+        other = context.new_page()
+        other.set_default_timeout(WAIT_MS)
+        load(other, "?word=he&n=abc")
+        wait_shown(other, "explore", "he")
+        assert other.inner_text("#agreement").startswith("Nothing to compare: n: ")
+    finally:
+        context.close()
+
+
 def test_an_unknown_word_shows_close_spellings_inline(page):
     search(page, "hee")
     assert page.inner_text("#explore-0 .missing") == "“hee” is not in the vocabulary of test_glove.txt. Close spellings: he, there"
