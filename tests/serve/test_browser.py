@@ -122,7 +122,7 @@ def test_clicking_a_neighbour_follows_it_and_back_returns(page):
     go(page, "?word=he")
     wait_shown(page, "explore", "he")
     first = texts(page, "#explore-0 ol.neighbours a.word")[0]
-    page.click(f"#explore-0 ol.neighbours a.word >> nth=0")
+    page.click("#explore-0 ol.neighbours a.word >> nth=0")
     wait_shown(page, "explore", first)
     assert url_word(page) == first and page.input_value("#word") == first
     assert first not in texts(page, "#explore-0 ol.neighbours a.word")
