@@ -145,6 +145,8 @@ def arrays(value, dtype="<f4"):
      "vocab is empty"),
     (lambda d: d["vocab"].__setitem__(9, "wo\nod"), "no tokenizer makes"),
     (lambda d: d["vocab"].__setitem__(9, ""), "no tokenizer makes"),
+    (lambda d: d["vocab"].__setitem__(9, "\udcff"), "no tokenizer makes"),  # JSON can spell half a surrogate pair
+    (lambda d: d.update(folded=["\ud800"]), "no tokenizer makes"),
     (lambda d: d.update(version=2.0), "version"),
     (lambda d: d.update(folded=["wood"]), "folded"),
 ])
@@ -154,6 +156,51 @@ def test_extreme_model_files_are_refused_cleanly(run, model, tmp_path, change, n
     code, _, err = run(tlm, argv[0], "--model", path, *argv[1:], *(["--output", tmp_path / "p.png"]
                                                                    if argv[0] == "plot" else []))
     assert_clean_error(code, err, "tlm", needle)
+
+
+def test_wp_refuses_a_tlm_model_holding_half_a_surrogate_pair(run, model):
+    path = edited(model, lambda d: d["vocab"].__setitem__(9, "\udcff"))
+    assert_clean_error(*run(wp, "--model", path, "similar", "wood")[::2], "wp", "no tokenizer makes")
+
+
+def test_words_that_utf8_cannot_hold_are_not_stored(tmp_path):
+    from vectors import store
+
+    with pytest.raises(ValueError, match="cannot be stored .it holds half of a surrogate pair"):
+        store.save(tmp_path / "s", ["a", "\udcff"], np.ones((2, 3)), {"name": "x"})
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_cache_entry_that_a_memory_cap_cannot_map_is_out_of_memory_not_rebuilt(run, tmp_path, monkeypatch):
+    """Under `ulimit -v` mapping a good entry fails with ENOMEM: that is no damage to repair (the
+    rebuild would need more memory still), but one line saying memory ran out."""
+    import errno
+
+    assert run(wp, "--model", GLOVE, "similar", "he")[0] == 0
+    entry = next((tmp_path / "cache").iterdir())
+    before = {p.name: p.stat().st_mtime_ns for p in entry.iterdir()}
+
+    def no_memory(*args, **kwargs):
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(np, "load", no_memory)
+    assert_clean_error(*run(wp, "--model", GLOVE, "similar", "he")[::2], "wp", "out of memory")
+    assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == before
+
+
+def test_a_library_that_a_memory_cap_cannot_map_is_out_of_memory(run, monkeypatch):
+    """The dynamic loader's failure under `ulimit -v` (seen with pyarrow at 200 MB) is one line."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def capped(name, *args, **kwargs):
+        if name == "scipy.stats":
+            raise ImportError("libscipy.so: failed to map segment from shared object")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", capped)
+    assert_clean_error(*run(wp, "--model", GLOVE, "eval")[::2], "wp", "out of memory")
 
 
 # ---- damaged compressed vectors, odd names ----------------------------------------------------------

@@ -48,6 +48,25 @@ def test_a_pickle_given_as_model_runs_nothing(tmp_path, run):
     assert not marker.exists()
 
 
+def test_allowed_pickles_of_whole_models_or_odd_contents(tmp_path, run):
+    """With --allow-pickle: a whole Word2Vec model gives its vectors; keys that are no words, NaN
+    vectors and objects that are not vectors are one line each."""
+    from gensim.models import KeyedVectors, Word2Vec
+
+    Word2Vec([["a", "b", "c"]] * 10, vector_size=4, min_count=1, seed=1, workers=1).save(str(tmp_path / "w2v.kv"))
+    code, out, err = run(wp, "--allow-pickle", "--model", tmp_path / "w2v.kv", "similar", "a", "-n", "2")
+    assert code == 0 and sorted(line.split()[0] for line in out.splitlines()) == ["b", "c"], err
+    for name, keys, vectors, needle in (("ints.kv", [1, 2], np.ones((2, 3)), "not a string"),
+                                        ("nan.kv", ["a", "b"], [[1, 2, 3], [np.nan, 1, 1]], "NaN")):
+        kv = KeyedVectors(3)
+        kv.add_vectors(keys, np.asarray(vectors, dtype=np.float32))
+        kv.save(str(tmp_path / name))
+        assert_clean_error(*run(wp, "--allow-pickle", "--model", tmp_path / name, "similar", "a")[::2], "wp", needle)
+    (tmp_path / "int.kv").write_bytes(pickle.dumps(7))
+    assert_clean_error(*run(wp, "--allow-pickle", "--model", tmp_path / "int.kv", "similar", "a")[::2],
+                       "wp", "cannot read")
+
+
 def test_a_pickle_planted_in_the_cache_runs_nothing(tmp_path, run):
     code, expected, _ = run(wp, "--model", FIXTURE, "similar", "he", "-n", "1")
     assert code == 0
@@ -61,6 +80,34 @@ def test_a_pickle_planted_in_the_cache_runs_nothing(tmp_path, run):
     assert code == 0 and out == expected, err
     assert not marker.exists()
     assert np.load(entry / "vectors.npy", allow_pickle=False).shape == (76, 50)  # rebuilt
+
+
+def test_processes_started_together_build_a_cache_entry_once(monkeypatch):
+    """A second load of a model being converted waits for the first and reads its entry, rather than
+    converting too and replacing the folder the first is reading (which said "cannot write the cache")."""
+    from wp import models
+
+    started, release, conversions = threading.Event(), threading.Event(), []
+    read = models.read_text_vectors
+
+    def slow_read(*args, **kwargs):
+        conversions.append(1)
+        started.set()
+        release.wait(10)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(models, "read_text_vectors", slow_read)
+    loaded = {}
+    threads = [threading.Thread(target=lambda i=i: loaded.__setitem__(i, models.load_file(FIXTURE))) for i in range(2)]
+    threads[0].start()
+    assert started.wait(10)
+    threads[1].start()
+    time.sleep(0.3)  # the second is waiting for the entry's lock
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(conversions) == 1
+    assert [loaded[i].note for i in range(2)] == [None, None] and loaded[0].vectors.words == loaded[1].vectors.words
 
 
 def test_the_cache_rebuilds_entries_whose_parts_disagree(tmp_path, run):

@@ -277,6 +277,27 @@ def test_pair_benchmark_matches_gensim(name):
     assert 100 * ours.oov_share == pytest.approx(oov)
 
 
+def test_analogy_benchmark_matches_gensim_on_mixed_case():
+    """Words of the 'family' section, each also in capitals with a vector close to its own: gensim
+    skips the nearest words that spell a question word in other case and takes any spelling of the
+    expected word, and so must we."""
+    from vectors.word_vectors import WordVectors
+
+    family = dict(benchmarks.read_analogies(datapath("questions-words.txt")))["family"]
+    lower = sorted({w.lower() for q in family for w in q})
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((len(lower), 8))
+    words = lower + [w.capitalize() for w in lower[::2]]
+    vectors = np.vstack([base, base[::2] + 0.05 * rng.standard_normal((len(lower[::2]), 8))]).astype(np.float32)
+    ours = benchmarks.analogies(WordVectors(words, vectors))
+    kv = KeyedVectors(8)
+    kv.add_vectors(words, vectors)
+    score, sections = kv.evaluate_word_analogies(datapath("questions-words.txt"))
+    total = sections[-1]
+    assert ours.answered == len(total["correct"]) + len(total["incorrect"]) == len(family)
+    assert ours.correct == len(total["correct"]) > 0
+
+
 @pytest.mark.glove
 def test_glove_known_answers(glove):
     assert len(glove) == 400_000 and glove.dim == 50

@@ -169,12 +169,13 @@ def _remove(path):
 
 
 @contextmanager
-def exclusive(path, what="output"):
+def exclusive(path, what="output", wait=False):
     """Hold the advisory lock of `path`'s target for the block; a `UserError` if another process
-    holds it. The lock is a hidden `.NAME.lock` beside the target, removed when released."""
+    holds it, unless `wait`: then wait for it. The lock is a hidden `.NAME.lock` beside the target,
+    removed when released."""
     target = target_of(path)
     lock_path = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
-    fd = _acquire(lock_path, path, what)
+    fd = _acquire(lock_path, path, what, wait)
     try:
         yield
     finally:
@@ -182,7 +183,7 @@ def exclusive(path, what="output"):
         os.close(fd)
 
 
-def _acquire(lock_path, path, what):
+def _acquire(lock_path, path, what, wait):
     while True:
         try:
             # O_NOFOLLOW, O_NONBLOCK: a symbolic link or FIFO planted as the lock is refused, not followed.
@@ -194,7 +195,7 @@ def _acquire(lock_path, path, what):
             os.close(fd)
             raise UserError(f"cannot write {what} {path}: its lock file {lock_path} is not a regular file; remove it")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             holder = _read_pid(fd)
             os.close(fd)

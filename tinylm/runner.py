@@ -21,6 +21,11 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 
+def _no_memory_to_load(error):
+    """Whether an import failed because a memory cap (ulimit -v) left no room to map a library."""
+    return "failed to map segment" in str(error)  # the dynamic loader's words for ENOMEM
+
+
 def run(prog, build_parser, argv):
     """Build the parser, parse `argv` and call `args.func(args)`; returns the exit status (also for
     `--help` and usage errors, which argparse reports with SystemExit).
@@ -54,7 +59,9 @@ def run(prog, build_parser, argv):
     except signals.Terminated:
         console.note(f"{prog}: terminated")
         status = EXIT_TERMINATED
-    except MemoryError:
+    except (MemoryError, ImportError) as e:
+        if isinstance(e, ImportError) and not _no_memory_to_load(e):
+            raise  # a broken installation: a bug to report, with its traceback
         console.note(f"{prog}: error: out of memory; try a smaller model, batch or text")
         status = EXIT_ERROR
     finally:

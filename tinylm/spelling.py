@@ -1,4 +1,5 @@
-"""Spelling: words in the composed Unicode form that tokenizers write them in (`composed`), and close
+"""Spelling: words in the composed Unicode form that tokenizers write them in (`composed`), whether a
+string is text at all (`is_text`: JSON escapes can spell half of a surrogate pair), and close
 spellings of a word that is not in a vocabulary: the same word in other case first, then
 difflib's `get_close_matches`, exactly, made fast enough for a 50,000-word vocabulary (about 100 ms
 of pure Python otherwise, on every typo).
@@ -74,3 +75,12 @@ def close_spellings(word, candidates, n=3, cutoff=0.75):
 def composed(word):
     """`word` in Unicode's composed form (NFC), as tokenizers write words; anything else as it is."""
     return unicodedata.normalize("NFC", word) if isinstance(word, str) else word
+
+
+def is_text(word):
+    """Whether `word` is text that UTF-8 can hold (not half of a surrogate pair, as a JSON escape can spell)."""
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from tinylm.spelling import is_text
 
 MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
 MAX_HISTORY = 1_000_000  # epochs (as many as one plan may have)
@@ -54,11 +55,11 @@ def choice(value, name, options):
 
 def strings(value, name, options=None, distinct=False, tokens=False):
     """A list of strings (each among `options` if given; all different if `distinct`; with `tokens`,
-    each non-empty and without line breaks or tabs, as a tokenizer makes them)."""
+    each non-empty text without line breaks or tabs, as a tokenizer makes them)."""
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise SchemaError(f"{name} must be a list of strings")
     if tokens:
-        bad = next((s for s in value if not s or any(c in s for c in "\n\r\t")), None)
+        bad = next((s for s in value if not s or any(c in s for c in "\n\r\t") or not is_text(s)), None)
         if bad is not None:
             raise SchemaError(f"{name} holds {bad!r}, which no tokenizer makes")
     if options is not None:

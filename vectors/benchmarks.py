@@ -3,9 +3,10 @@ WordSim353 and SimLex-999 (Spearman correlation with human similarity ratings) a
 analogy set (accuracy of 3CosAdd, per section and in total); and agreement with a reference model
 (Spearman correlation of the two models' cosines over all pairs of frequent shared words).
 
-Same rules as gensim's `evaluate_word_pairs` / `evaluate_word_analogies` (case-insensitive,
-questions with words outside the top `restrict` words skipped and counted), but the analogies run
-as batched matrix products with a progress callback. Used by `wp eval` and `tlm eval`.
+Same rules as gensim's `evaluate_word_pairs` / `evaluate_word_analogies` (case folded as gensim
+folds it, questions with words outside the top `restrict` words skipped and counted, an analogy
+answered by the first of its five nearest words that is no spelling of a question word), but the
+analogies run as batched matrix products with a progress callback. Used by `wp eval` and `tlm eval`.
 
 Takes `WordVectors`; gensim is needed only for its data files and scipy for Spearman's rho.
 """
@@ -17,6 +18,7 @@ import numpy as np
 PAIR_SETS = {"WordSim353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
 ANALOGY_FILE = "questions-words.txt"
 ANALOGY_CHUNK = 256  # questions per matrix product: bounds memory at chunk x restrict floats
+ANALOGY_TOPN = 5  # gensim's answer is the first of this many nearest words that is not a question word
 AGREEMENT_WORDS = 2000  # words whose pairs `agreement` compares: about 2 million pairs
 
 
@@ -26,21 +28,26 @@ def datapath(name):
     return gensim_datapath(name)
 
 
-def _lower_vocab(wv, restrict):
-    """lower-cased word -> row, among the top `restrict` words; the most frequent spelling wins."""
+def fold(word):
+    """The case folding of gensim's benchmarks (upper case: 'ß' and 'ss' are one word, as there)."""
+    return word.upper()
+
+
+def _folded_vocab(wv, restrict):
+    """folded word -> row, among the top `restrict` words; the most frequent spelling wins."""
     keys = wv.words[:restrict] if restrict else wv.words
-    return {w.lower(): i for i, w in reversed(list(enumerate(keys)))}
+    return {fold(w): i for i, w in reversed(list(enumerate(keys)))}
 
 
 def read_pairs(path):
-    """(word, word, human score) triples of a tab-separated file; '#' lines are comments."""
+    """(word, word, human score) triples of a tab-separated file, words folded; '#' lines are comments."""
     pairs = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if line.startswith("#") or len(parts) != 3:
                 continue
-            pairs.append((parts[0].lower(), parts[1].lower(), float(parts[2])))
+            pairs.append((fold(parts[0]), fold(parts[1]), float(parts[2])))
     return pairs
 
 
@@ -64,7 +71,7 @@ def word_pairs(wv, name, restrict=None, only=None):
     from scipy.stats import spearmanr
 
     pairs = read_pairs(datapath(PAIR_SETS[name]))
-    vocab = _lower_vocab(wv, restrict)
+    vocab = _folded_vocab(wv, restrict)
     kept = [(vocab[a], vocab[b], score) for a, b, score in pairs
             if a in vocab and b in vocab and (only is None or (a, b) in only)]
     gold = [score for _, _, score in kept]
@@ -77,7 +84,7 @@ def word_pairs(wv, name, restrict=None, only=None):
 
 def covered_pairs(wv, name, restrict=None):
     """The (a, b) pairs of a pair set that this model has both words of."""
-    vocab = _lower_vocab(wv, restrict)
+    vocab = _folded_vocab(wv, restrict)
     return {(a, b) for a, b, _ in read_pairs(datapath(PAIR_SETS[name])) if a in vocab and b in vocab}
 
 
@@ -107,14 +114,14 @@ def agreement(wv, reference, words, top=AGREEMENT_WORDS):
 
 
 def read_analogies(path):
-    """[(section, [(a, b, c, expected), ...])] from a questions-words file, lower-cased."""
+    """[(section, [(a, b, c, expected), ...])] from a questions-words file, words folded."""
     sections = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line.startswith(":"):
                 sections.append((line[1:].strip(), []))
             elif len(line.split()) == 4 and sections:
-                sections[-1][1].append(tuple(w.lower() for w in line.split()))
+                sections[-1][1].append(tuple(fold(w) for w in line.split()))
     return sections
 
 
@@ -142,13 +149,17 @@ class AnalogyResult:
 
 
 def analogies(wv, restrict=None, progress=None):
-    """Accuracy on the Google analogies: for 'a : b :: c : ?' the answer is the word (a, b, c
-    excluded) whose unit vector has the largest dot product with unit(b) - unit(a) + unit(c).
+    """Accuracy on the Google analogies, as gensim scores 3CosAdd: for 'a : b :: c : ?' the words
+    (a, b, c excluded) are ranked by the dot product of their unit vectors with
+    unit(b) - unit(a) + unit(c); the answer is the first of the top `ANALOGY_TOPN` that is no
+    spelling of a, b or c (or, if all are, the last of them), right if it is a spelling of the
+    expected word.
 
     `progress(done, total)` is called after each chunk of questions.
     """
-    vocab = _lower_vocab(wv, restrict)
+    vocab = _folded_vocab(wv, restrict)
     unit = wv.unit[:restrict]  # (N', d)
+    spelling_of = np.array([vocab[fold(w)] for w in wv.words[:restrict]], dtype=np.int64)  # (N',) row -> its word's row
     sections = read_analogies(datapath(ANALOGY_FILE))
     total = sum(len(qs) for _, qs in sections)
     result, done = AnalogyResult(), 0
@@ -159,9 +170,9 @@ def analogies(wv, restrict=None, progress=None):
         correct = 0
         for start in range(0, len(known), ANALOGY_CHUNK):
             q = known[start:start + ANALOGY_CHUNK]  # (C, 4) rows of a, b, c, expected
-            scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T  # (C, restrict)
-            scores[np.arange(len(q))[:, None], q[:, :3]] = -np.inf  # the question's own words never answer
-            correct += int((scores.argmax(axis=1) == q[:, 3]).sum())
+            scores = (unit[q[:, 1]] - unit[q[:, 0]] + unit[q[:, 2]]) @ unit.T  # (C, N')
+            scores[np.arange(len(q))[:, None], q[:, :3]] = -np.inf  # the question's own rows never answer
+            correct += int((_answers(scores, q[:, :3], spelling_of) == q[:, 3]).sum())
             if progress:
                 progress(done + start + len(q), total)
         done += len(questions)
@@ -170,6 +181,22 @@ def analogies(wv, restrict=None, progress=None):
         if len(known):
             result.sections.append((name, correct, len(known)))
     return result
+
+
+def _answers(scores, asked, spelling_of):
+    """(C,) the row of the word each question answers (-1: none), from its (C, N') `scores` (-inf for
+    the asked rows themselves) and `asked`, (C, 3) rows of a, b, c."""
+    topn = min(ANALOGY_TOPN, scores.shape[1])
+    top = np.argpartition(-scores, topn - 1, axis=1)[:, :topn]  # (C, topn) unordered
+    rows = np.arange(len(scores))[:, None]
+    top = np.take_along_axis(top, np.argsort(-scores[rows, top], axis=1, kind="stable"), axis=1)  # (C, topn) best first
+    present = np.isfinite(scores[rows, top])  # (C, topn) gensim never lists the asked rows
+    words = spelling_of[top]  # (C, topn)
+    usable = present & (words[:, :, None] != asked[:, None, :]).all(axis=2)  # (C, topn)
+    last_present = present.sum(axis=1) - 1  # (C,) -1 when nothing was listed
+    pick = np.where(usable.any(axis=1), usable.argmax(axis=1), last_present)  # (C,)
+    answer = words[rows[:, 0], np.maximum(pick, 0)]  # (C,)
+    return np.where(pick >= 0, answer, -1)
 
 
 def run_all(wv, restrict=None, analogy_progress=None, only_pairs=None):

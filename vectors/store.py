@@ -12,6 +12,7 @@ not a plain `.npy`) raises `StoreError`; the caller rebuilds it from its source.
 vectors come from (`wp.models`) and what is asked of them (`WordVectors`).
 """
 
+import errno
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tinylm import signals
+from tinylm.spelling import is_text
 from vectors.word_vectors import WordVectors, unit_rows
 
 FORMAT = "tinylm-vectors"
@@ -35,8 +37,12 @@ class StoreError(Exception):
 def check_words(words):
     """Raise `ValueError` unless the words can be stored one per line and are distinct."""
     for word in words:
-        if not isinstance(word, str) or not word or "\n" in word or "\r" in word:
+        if not isinstance(word, str):
+            raise ValueError(f"word {word!r} is a {type(word).__name__}, not a string")
+        if not word or "\n" in word or "\r" in word:
             raise ValueError(f"word {word!r} cannot be stored (empty, or holds a line break)")
+        if not is_text(word):
+            raise ValueError(f"word {word!r} cannot be stored (it holds half of a surrogate pair)")
     if len(set(words)) != len(words):
         seen = set()
         repeated = next(w for w in words if w in seen or seen.add(w))
@@ -121,7 +127,11 @@ def _manifest(folder):
 def _matrix(path, shape):
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:  # ValueError: a pickle, or a damaged header
+    except OSError as e:
+        if e.errno == errno.ENOMEM:  # a memory cap too small to map it: not a damaged entry
+            raise MemoryError(f"cannot map {path}") from None
+        raise StoreError(f"cannot read {path}: {e}") from None
+    except (ValueError, EOFError) as e:  # ValueError: a pickle, or a damaged header
         raise StoreError(f"cannot read {path}: {e}") from None
     if not isinstance(matrix, np.ndarray) or matrix.dtype != np.float32 or matrix.shape != shape:
         raise StoreError(f"{path} does not hold a float32 matrix of shape {shape}")

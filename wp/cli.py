@@ -170,11 +170,12 @@ def cmd_serve(args):
     from wp.server.app import create_app
 
     sock = running.listen(args.host, args.port)  # a port in use is said before the models load
-    with sock, signals.StopRequests() as stop:
-        loaded = _load_served(args)
+    with sock:
+        loaded = _load_served(args)  # a Ctrl-C meanwhile stops it at once, as any wp command
         running.require_memory(max(len(model.vectors) for model in loaded))
-        app = create_app(loaded, allowed_hosts=None if not running.is_loopback(sock) else running.LOCAL_NAMES)
-        if not running.is_loopback(sock):
+        loopback = running.is_loopback(sock)
+        app = create_app(loaded, allowed_hosts=running.local_names(args.host) if loopback else None)
+        if not loopback:
             note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
         url = running.url(sock, args.host)
 
@@ -183,7 +184,8 @@ def cmd_serve(args):
             if not args.no_browser and running.has_display():
                 running.open_browser(url)
 
-        running.serve(running.server(app, ready, stop), sock)
+        with signals.StopRequests() as stop:
+            running.serve(running.server(app, ready, stop), sock)
     if stop.received:  # uvicorn shut down gracefully, then handed the signal on to `stop`
         note(f"wp: {'terminated' if stop.received == signal.SIGTERM else 'interrupted'}")
         return signals.EXIT_STATUS[stop.received]

@@ -15,13 +15,14 @@ import socket
 import stat
 import time
 import zlib
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from tinylm import resources
+from tinylm import files, resources
 from tinylm.errors import UserError
 from vectors import store
 from vectors.word_vectors import WordVectors
@@ -71,19 +72,28 @@ def _cached(key, source, convert, name):
         return Loaded(store.load(entry, source), name)
     except store.StoreError:
         pass
-    words, vectors = convert()
-    try:
-        store.check_words(words)
-        store.check_vectors(vectors, len(words))
-    except ValueError as e:
-        raise UserError(f"{_shown(source['name'])}: {e}") from None
-    try:
-        store.save(entry, words, vectors, source)
-        return Loaded(store.load(entry, source), name)
-    except (OSError, store.StoreError) as e:
-        note = (f"cannot write the cache {cache_dir()} ({getattr(e, 'strerror', None) or e}): each run reads "
-                f"{_shown(name)} afresh (set WP_CACHE_DIR to a writable folder)")
-        return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
+    with ExitStack() as building:
+        # One process builds an entry; others started with it wait and then load it, rather than
+        # replacing the folder under each other.
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            building.enter_context(files.exclusive(entry, "the cache entry", wait=True))
+            return Loaded(store.load(entry, source), name)
+        except (OSError, UserError, store.StoreError):
+            pass  # not built yet, or an unwritable cache (then saving fails below and the note says so)
+        words, vectors = convert()
+        try:
+            store.check_words(words)
+            store.check_vectors(vectors, len(words))
+        except ValueError as e:
+            raise UserError(f"{_shown(source['name'])}: {e}") from None
+        try:
+            store.save(entry, words, vectors, source)
+            return Loaded(store.load(entry, source), name)
+        except (OSError, store.StoreError) as e:
+            note = (f"cannot write the cache {cache_dir()} ({getattr(e, 'strerror', None) or e}): each run reads "
+                    f"{_shown(name)} afresh (set WP_CACHE_DIR to a writable folder)")
+            return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
 
 
 def _shown(name):
@@ -301,13 +311,24 @@ def _vocab_and_E(lm_or_path):
 
 
 def _read_pickle(path):
+    """The vectors of a gensim pickle: KeyedVectors, or a whole model (Word2Vec, FastText) holding them."""
     from gensim.models import KeyedVectors
 
     try:
         kv = KeyedVectors.load(str(path), mmap="r")
+        kv = kv if isinstance(kv, KeyedVectors) else getattr(kv, "wv", kv)
+        if not isinstance(kv, KeyedVectors):
+            raise UserError(f"{path} holds a {type(kv).__name__}, not gensim KeyedVectors or a model with them")
+        words, vectors = list(kv.index_to_key), np.asarray(kv.vectors, dtype=np.float32)
+        store.check_words(words)
+        store.check_vectors(vectors, len(words))
+        return WordVectors(words, vectors)
+    except UserError:
+        raise
+    except ValueError as e:  # words or vectors that no query could use
+        raise UserError(f"{path}: {e}") from None
     except Exception as e:  # a pickle can fail in any way
         raise UserError(f"cannot read {path} as gensim KeyedVectors ({type(e).__name__}: {str(e)[:200]})") from None
-    return WordVectors(list(kv.index_to_key), kv.vectors)
 
 
 def load_file(path, allow_pickle=False, with_model=False):

@@ -175,6 +175,40 @@ def test_other_host_names_are_refused_on_loopback(tmp_path):
         process.communicate(timeout=START_S)
 
 
+def test_a_loopback_address_of_its_own_is_answered(tmp_path):
+    """--host 127.0.0.2 (any of 127/8) prints that address, and requests to it are answered."""
+    process = wp_serve(tmp_path, "--host", "127.0.0.2")
+    try:
+        assert select.select([process.stdout], [], [], START_S)[0], "wp serve printed nothing"
+        url = process.stdout.readline().split()[-1]
+        assert url.startswith("http://127.0.0.2:")
+        assert httpx.get(f"{url}api/models", timeout=10).status_code == 200
+        assert httpx.get(f"{url}api/models", headers={"Host": "evil.example"}, timeout=10).status_code == 400
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=START_S)
+
+
+def test_ctrl_c_while_a_large_model_is_read_stops_at_once(tmp_path):
+    """Reading a new vector file takes seconds per 100 MB: a Ctrl-C then stops wp serve at once,
+    as it stops any wp command, instead of waiting for the whole file."""
+    row = b" " + b" ".join(b"0.12345" for _ in range(50)) + b"\n"
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"".join(b"w%d" % i + row for i in range(600_000)))  # ~5 s to read here
+    process = wp_serve(tmp_path, model=big)
+    try:
+        time.sleep(1.5)  # the imports are done, the file is being read
+        process.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = process.communicate(timeout=START_S)
+        waited = time.monotonic() - sent
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130 and out == "" and err.strip() == "wp: interrupted", err
+    assert waited < 1.0
+
+
 @pytest.mark.glove
 def test_too_little_memory_to_serve_is_said_before_serving(tmp_path):
     wp = os.path.join(os.path.dirname(sys.executable), "wp")

@@ -53,6 +53,13 @@ def url(sock, host):
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
+def local_names(host):
+    """The Host headers a server listening on loopback answers: this machine's names, and the `host`
+    it was started with (127.0.0.2, 127.1 or a host name for a loopback address), as its address
+    shows it. Any other name is a page elsewhere reaching it through DNS rebinding."""
+    return (*LOCAL_NAMES, host, f"[{host}]")
+
+
 def is_loopback(sock):
     """Whether only this machine can reach the socket."""
     return ipaddress.ip_address(sock.getsockname()[0].split("%")[0]).is_loopback
