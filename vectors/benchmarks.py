@@ -186,6 +186,18 @@ def analogies(wv, restrict=None, progress=None):
 def _answers(scores, asked, spelling_of):
     """(C,) the row of the word each question answers (-1: none), from its (C, N') `scores` (-inf for
     the asked rows themselves) and `asked`, (C, 3) rows of a, b, c."""
+    best = scores.argmax(axis=1)  # (C,)
+    answer = spelling_of[best]  # (C,)
+    # Rare (mixed case only): the nearest word spells a question word; only those rows look further.
+    further = ~np.isfinite(scores[np.arange(len(scores)), best]) | (answer[:, None] == asked).any(axis=1)  # (C,)
+    if further.any():
+        answer[further] = _answers_among_top(scores[further], asked[further], spelling_of)
+    return answer
+
+
+def _answers_among_top(scores, asked, spelling_of):
+    """`_answers` by gensim's rule in full: the first of the top `ANALOGY_TOPN` that spells no
+    question word, else the last of them."""
     topn = min(ANALOGY_TOPN, scores.shape[1])
     top = np.argpartition(-scores, topn - 1, axis=1)[:, :topn]  # (C, topn) unordered
     rows = np.arange(len(scores))[:, None]
