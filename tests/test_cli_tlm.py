@@ -84,6 +84,21 @@ def test_interact_reads_piped_input(trained, run, monkeypatch):
     assert "model" in err and "np" in err  # the banner lists what is in scope
 
 
+@pytest.mark.parametrize("script, status, printed, said", [
+    ("exit()\n", 0, [], ""),
+    ("print(1)\nexit(3)\nprint(2)\n", 3, ["1"], ""),
+    ("quit('bye')\n", 1, [], "bye"),
+    ("import sys; sys.exit()\n", 0, [], ""),
+    ("for i in range(3): print(i)\n", 0, ["0", "1", "2"], ""),  # the input's end ends the block, as in Python
+    ("def f(\n", 0, [], "SyntaxError: '(' was never closed"),
+])
+def test_interact_ends_as_pythons_shell_does(trained, run, monkeypatch, script, status, printed, said):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(script))
+    code, out, err = run(main, "generate", "--model", trained[0], "--length", "0", "--interact")
+    assert code == status and out.split() == printed, err
+    assert said in err and "Traceback" not in err
+
+
 def test_interact_through_the_installed_command(trained):
     tlm = os.path.join(os.path.dirname(sys.executable), "tlm")
     result = subprocess.run([tlm, "generate", "--model", str(trained[0]), "--interact"], input="print(model.E.shape)\n",

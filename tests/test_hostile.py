@@ -99,7 +99,39 @@ def test_a_fifo_as_lock_file_is_refused(run, tmp_path):
                        "not a regular file")
 
 
+def test_a_full_disk_when_taking_the_lock_is_one_line_and_leaves_no_lock(run, tmp_path, monkeypatch):
+    import errno
+
+    def full(fd, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "ftruncate", full)
+    code, _, err = run(tlm, "train", "--filepath", CHUCK, "--output", tmp_path / "m.json")
+    assert_clean_error(code, err, "tlm", "No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == []
+
+
+def test_the_smallest_add_k_still_saves_a_model_with_its_huge_perplexity(run, tmp_path):
+    text = tmp_path / "ab.txt"
+    text.write_text("a b " * 20 + "b " * 40 + "\n")
+    code, out, err = run(tlm, "train", "--kind", "counts", "--filepath", text, "--add-k", "1e-100",
+                         "--val-fraction", "0.5", "--output", tmp_path / "ak.json")
+    assert code == 0 and "ppl=1.9e+101" in out, err
+    assert persistence.load(tmp_path / "ak.json").history["val_loss"] == [pytest.approx(233.2029, abs=1e-4)]
+
+
 # ---- outputs that are inputs, pairs that are one file ----------------------------------------------
+
+@pytest.mark.parametrize("name", ["link.json/", "real.json/", "new/", "x/.", ".."])
+def test_an_output_that_names_a_folder_is_refused_and_a_link_stays_a_link(run, tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    assert run(tlm, "train", "--filepath", CHUCK, "--epochs", "1", "--output", "real.json")[0] == 0
+    before = (tmp_path / "real.json").read_bytes()
+    (tmp_path / "link.json").symlink_to("real.json")
+    assert_clean_error(*run(tlm, "train", "--filepath", CHUCK, "--epochs", "1", "--output", name)[::2], "tlm",
+                       "it names a folder")
+    assert (tmp_path / "link.json").is_symlink() and (tmp_path / "real.json").read_bytes() == before
+
 
 def test_wp_plot_refuses_to_overwrite_the_model_named_by_wp_model(run, tmp_path, monkeypatch):
     vectors = tmp_path / "vecs.svg"
@@ -147,6 +179,13 @@ def arrays(value, dtype="<f4"):
     (lambda d: d["vocab"].__setitem__(9, ""), "no tokenizer makes"),
     (lambda d: d["vocab"].__setitem__(9, "\udcff"), "no tokenizer makes"),  # JSON can spell half a surrogate pair
     (lambda d: d.update(folded=["\ud800"]), "no tokenizer makes"),
+    (lambda d: d["training"].update(loss="sampled", samples=0), "training.samples must be a whole number from 1"),
+    (lambda d: d["training"].update(samples=12), "training.samples must be a whole number from 0 to 11"),
+    (lambda d: d["training"].update(step=2**63 - 1), "training.step must be a whole number from 0 to"),
+    (lambda d: d["training"].update(epochs_trained=2**53 + 1), "training.epochs_trained"),
+    (lambda d: d.update(vocab=["<unk>"], folded=["wood"], word_counts=[32],
+                        params={"E": arrays(np.zeros((1, 32))), "W": arrays(np.zeros((32, 1))), "b": arrays(np.zeros(1))}),
+     "vocab holds no word but <unk>"),
     (lambda d: d.update(version=2.0), "version"),
     (lambda d: d.update(folded=["wood"]), "folded"),
 ])
@@ -203,6 +242,17 @@ def test_a_library_that_a_memory_cap_cannot_map_is_out_of_memory(run, monkeypatc
     assert_clean_error(*run(wp, "--model", GLOVE, "eval")[::2], "wp", "out of memory")
 
 
+def test_a_plan_that_would_count_past_the_files_limits_is_refused_before_training(run, model):
+    """A step count edited to just below the limit loads, but a resume that would pass it (and so
+    write a file that no longer loads) is refused, and the file is left as it was."""
+    path = edited(model, lambda d: d["training"].update(epochs=6, step=2**53 - 5))
+    before = path.read_bytes()
+    code, _, err = run(tlm, "train", "--filepath", CHUCK, "--output", path, "--resume")
+    assert code == 1 and err.startswith("Resuming") and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("tlm: error: this plan would count more than 9,007,199,254,740,992 steps")
+    assert path.read_bytes() == before and not list(path.parent.glob(".*.lock"))
+
+
 # ---- damaged compressed vectors, odd names ----------------------------------------------------------
 
 def test_damaged_gzip_vector_files(run, tmp_path):
@@ -256,6 +306,16 @@ def test_a_held_out_part_too_small_says_so(run, tmp_path, kind):
     code, out, err = run(tlm, "train", "--kind", kind, "--filepath", CHUCK, "--val-fraction", "0.05",
                          "--output", tmp_path / "m.json")
     assert code == 0 and "too few for a context of 2" in err and "val_loss" not in out
+
+
+@pytest.mark.parametrize("kind", ["embedding", "counts"])
+def test_a_held_out_part_of_unknown_words_says_so(run, tmp_path, kind):
+    text = tmp_path / "distinct.txt"
+    text.write_text(" ".join(f"w{i}" for i in range(200)) + "\n")
+    code, out, err = run(tlm, "train", "--kind", kind, "--filepath", text, "--val-fraction", "0.5",
+                         "--output", tmp_path / "m.json")
+    assert code == 0 and "val_loss" not in out, err
+    assert "holds out 100 tokens; 100 of them are words the training part does not have" in err
 
 
 def test_predict_needs_a_context(run, model):

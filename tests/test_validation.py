@@ -44,6 +44,7 @@ def model(tmp_path, run):
     (["train", "--context-window", "1000"], "--context-window"),
     (["train", "--kind", "counts", "--add-k", "inf"], "--add-k"),
     (["train", "--kind", "counts", "--add-k", "0"], "--add-k"),
+    (["train", "--kind", "counts", "--add-k", "5e-324"], "--add-k"),  # an unseen token's probability would be 0
     (["train", "--val-fraction", "1.5"], "--val-fraction"),
     (["train", "--val-fraction", "nan"], "--val-fraction"),
     (["train", "--min-count", "0"], "--min-count"),
@@ -186,6 +187,31 @@ def test_a_damaged_gutenberg_archive_is_one_line(tmp_path):
 def test_a_truncated_gutenberg_archive_is_one_line(tmp_path):
     result = gutenberg_in(tmp_path, b"PK\x03\x04 not really a zip")
     assert_clean_error(result.returncode, result.stderr, "tlm", "Gutenberg corpus is damaged")
+
+
+def test_a_gutenberg_archive_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    (tmp_path / "nltk" / "corpora").mkdir(parents=True)
+    os.mkfifo(tmp_path / "nltk" / "corpora" / "gutenberg.zip")
+    result = subprocess.run([command("tlm"), "train", "--gutenberg", "blake-poems.txt", "--output",
+                             str(tmp_path / "m.json")], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "NLTK_DATA": str(tmp_path / "nltk")})
+    assert_clean_error(result.returncode, result.stderr, "tlm", "is a FIFO (named pipe), not a regular file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nltk"]  # no model, no lock left
+
+
+@needs_gutenberg
+@pytest.mark.parametrize("kind", ["tlm", "counts"])
+def test_the_gutenberg_archive_is_an_input_no_output_may_replace(tmp_path, kind):
+    archive = tmp_path / "nltk" / "corpora" / "gutenberg.zip"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes((SHARED_NLTK / "corpora" / "gutenberg.zip").read_bytes())
+    before = archive.read_bytes()
+    options = ["--kind", "counts"] if kind == "counts" else ["--epochs", "1"]
+    result = subprocess.run([command("tlm"), "train", "--gutenberg", "blake-poems.txt", *options, "--output",
+                             str(archive)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "NLTK_DATA": str(tmp_path / "nltk")})
+    assert_clean_error(result.returncode, result.stderr, "tlm", "it is the input")
+    assert archive.read_bytes() == before
 
 
 # ---- the environment --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Files in and out, without surprises.
 
-- `read_bytes`: reads a regular file only (a FIFO would block, a device never ends), up to a size
-  limit that is checked before reading.
+- `read_bytes`, `require_regular`: a regular file only (a FIFO would block, a device never ends),
+  read up to a size limit that is checked before reading.
 - `check_output`: decides before any work whether a path may be written: a regular file or
   nothing, in an existing writable folder, and not one of the command's inputs. A symbolic link
   is written through: its target is replaced and the link stays a link.
@@ -35,9 +35,9 @@ def _reason(error):
     return error.strerror or str(error)
 
 
-def read_bytes(path, what="file", max_bytes=None):
-    """The contents of a regular file, or a `UserError` saying why not (missing, a directory, a FIFO
-    or device, unreadable, larger than `max_bytes`)."""
+def require_regular(path, what="file"):
+    """`os.stat` of `path`, or a `UserError` unless it is a regular file (missing, a directory, a
+    FIFO or device, unreadable): opening a FIFO would block, reading a device would never end."""
     _check_name(path, what)
     try:
         info = os.stat(path)
@@ -47,6 +47,13 @@ def read_bytes(path, what="file", max_bytes=None):
         raise UserError(f"cannot read {what} {path}: {_reason(e)}") from None
     if not stat.S_ISREG(info.st_mode):
         raise UserError(f"{what} {path} is {_kind(info.st_mode)}, not a regular file")
+    return info
+
+
+def read_bytes(path, what="file", max_bytes=None):
+    """The contents of a regular file, or a `UserError` saying why not (see `require_regular`, and
+    larger than `max_bytes`)."""
+    info = require_regular(path, what)
     if max_bytes is not None and info.st_size > max_bytes:
         raise UserError(f"{what} {path} is {human(info.st_size)}; at most {human(max_bytes)} is read")
     try:
@@ -79,6 +86,8 @@ def check_output(path, inputs=(), what="output"):
     """Raise `UserError` unless `path` can be written: absent or a regular file, in an existing
     writable folder, and not the same file as any of `inputs` (paths that are read)."""
     _check_name(path, what)
+    if os.path.basename(os.fspath(path)) in ("", ".", ".."):  # "model.json/" would lose its slash on the way
+        raise UserError(f"cannot write {what} {path}: it names a folder; give the path of a regular file")
     target = target_of(path)
     try:
         info = os.stat(target)
@@ -209,8 +218,13 @@ def _acquire(lock_path, path, what, wait):
         except FileNotFoundError:
             same = False
         if same:
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+            except OSError as e:  # a full disk: the output could not be written either
+                _remove(lock_path)
+                os.close(fd)
+                raise UserError(f"cannot write {what} {path}: {_reason(e)}") from None
             return fd
         os.close(fd)
 

@@ -11,9 +11,24 @@ import threading
 
 
 class _Console(code.InteractiveConsole):
+    _ending = False
+
     def raw_input(self, prompt=""):
         # Piped input gets no prompts, so `echo 'print(x)' | ... --interact` prints only x.
-        return input(prompt if sys.stdin.isatty() else "")
+        try:
+            return input(prompt if sys.stdin.isatty() else "")
+        except EOFError:
+            if not self.buffer:
+                raise
+            if not self._ending:  # as Python's shell does, the input's end ends a pending block: run it
+                self._ending = True
+                return ""
+            try:  # still incomplete: say why, as Python's shell does
+                compile("\n".join(self.buffer), self.filename, "exec")
+            except SyntaxError:
+                self.showsyntaxerror(self.filename)
+            self.resetbuffer()
+            raise
 
 
 def _leave(signum, frame):
@@ -21,7 +36,8 @@ def _leave(signum, frame):
 
 
 def interact(namespace, banner):
-    """Run the shell (banner on stderr) until standard input ends: Ctrl-D or the end of the pipe.
+    """Run the shell (banner on stderr) until standard input ends (Ctrl-D or the end of the pipe)
+    or `exit()`; returns the exit status, as Python's shell would give it.
 
     SIGTERM ends it (status 143): the console would otherwise catch the exception and carry on.
     Ctrl-C interrupts the line being run, as in Python's own shell.
@@ -36,7 +52,13 @@ def interact(namespace, banner):
             pass
     previous = signal.signal(signal.SIGTERM, _leave) if threading.current_thread() is threading.main_thread() else None
     try:
-        _Console(namespace).interact(banner=banner, exitmsg="")
+        _Console(namespace, filename="<stdin>").interact(banner=banner, exitmsg="")
+    except SystemExit as e:  # exit(), quit(), sys.exit(): their status, as Python gives it
+        if e.code is None or isinstance(e.code, int):
+            return e.code or 0
+        print(e.code, file=sys.stderr)
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+    return 0

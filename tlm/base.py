@@ -19,7 +19,7 @@ import numpy as np
 from tinylm.errors import UserError
 from tlm import schema
 from tlm.tokenizer import TRANSFORMS
-from tlm.vocabulary import Vocabulary
+from tlm.vocabulary import UNK, Vocabulary
 
 MAX_CONTEXT = 64  # longest context window a model (or its file) may have
 
@@ -163,8 +163,8 @@ class LanguageModel:
         model = cls.__new__(cls)
         model.config = cls.config_class.from_dict(schema.require(doc, "config"))
         vocab = schema.strings(schema.require(doc, "vocab"), "vocab", distinct=True, tokens=True)
-        if not vocab:
-            raise schema.SchemaError("vocab is empty")
+        if not set(vocab) - {UNK}:
+            raise schema.SchemaError("vocab is empty" if not vocab else f"vocab holds no word but {UNK}")
         folded = schema.strings(doc.get("folded", []), "folded", distinct=True, tokens=True)
         if set(folded) & set(vocab):
             raise schema.SchemaError("a folded word is also in vocab")

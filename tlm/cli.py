@@ -19,7 +19,7 @@ from tinylm.console import note
 from tinylm.errors import UserError
 from tlm import corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
-from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, CountModel
+from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
 from tlm.vocabulary import UNK
@@ -47,22 +47,28 @@ def add_source_arguments(parser):
                         help="a tokenizer transform: " + ", ".join(TRANSFORMS) + " (see below)")
 
 
-def read_texts(args, transforms, should_stop=None):
-    """[(name, tokens)] of the chosen sources (the built-in text, with a note, when none is given).
-
-    `should_stop` is asked after each text; when it says yes, reading ends with KeyboardInterrupt.
-    """
+def read_texts(args, transforms):
+    """[(name, tokens)] of the chosen sources (the built-in text, with a note, when none is given)."""
     if not args.filepath and not args.gutenberg:
         note(f"No --filepath or --gutenberg given: using the built-in {corpus.DEFAULT_CORPUS_NAME} tongue twister.")
     texts = []
     for name, text in corpus.read_texts(args.filepath or (), args.gutenberg or ()):
-        if should_stop is not None and should_stop():
-            raise KeyboardInterrupt
         words = tokenize(text, transforms)
         if not words:
             raise UserError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
         texts.append((name, words))
     return texts
+
+
+def _sources(args):
+    """The files that reading the chosen texts opens: an output must not replace one."""
+    return corpus.source_files(args.filepath or (), args.gutenberg or ())
+
+
+def _perplexity(loss):
+    """exp(loss) as people read it: two decimals, or three significant digits once it is huge."""
+    perplexity = math.exp(loss) if loss < 700 else math.inf
+    return f"{perplexity:.2f}" if perplexity < 1e9 else f"{perplexity:.3g}"
 
 
 def split_val(texts, fraction):
@@ -93,7 +99,7 @@ class TrainProgress:
             self.close()
             line = f"Epoch {event.epoch}/{event.epochs}  loss={event.loss:.4f}"
             if event.val_loss is not None:
-                line += f"  val_loss={event.val_loss:.4f}  ppl={math.exp(min(event.val_loss, 700)):.2f}"
+                line += f"  val_loss={event.val_loss:.4f}  ppl={_perplexity(event.val_loss)}"
             print(line)
 
     def close(self):
@@ -128,37 +134,44 @@ def cmd_train(args):
                             args.optimizer or training.DEFAULT_OPTIMIZER,
                             args.lr_schedule or training.DEFAULT_SCHEDULE, "reference" if args.reference else "fast",
                             args.loss or "full")
-    files.check_output(args.output, inputs=args.filepath or (), what="--output")
-    with files.exclusive(args.output, "--output"), signals.StopRequests() as stop:
-        model = _resumed_model(args) if args.resume else TinyLanguageModel(
-            n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
-            seed=args.seed or 0, min_count=args.min_count or 1)
-        try:
-            texts = read_texts(args, model.config.transforms, should_stop=stop)
-        except KeyboardInterrupt:
+    files.check_output(args.output, inputs=_sources(args), what="--output")
+    with files.exclusive(args.output, "--output"):
+        try:  # a Ctrl-C here stops at once (a read may block): nothing is lost yet
+            model = _resumed_model(args) if args.resume else TinyLanguageModel(
+                n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
+                seed=args.seed or 0, min_count=args.min_count or 1)
+            texts = read_texts(args, model.config.transforms)
+        except (KeyboardInterrupt, signals.Terminated) as e:
             note(f"Interrupted before training started: nothing saved, {args.output} left as it was")
-            return signals.EXIT_STATUS.get(stop.received, runner.EXIT_INTERRUPTED)
-        train_texts, val_texts = split_val(texts, args.val_fraction)
-        if not args.resume:
-            model.build([w for words in train_texts for w in words])
-        examples = training.examples_of(model, train_texts)
-        val = _held_out_examples(model, val_texts, args.val_fraction)
-        _plan(model, args, examples)
-        print(_training_line(texts, train_texts, model))
-        start = model.training.epochs_done
-        progress = TrainProgress(sys.stderr)
-        try:
-            report = training.fit(model, examples, val, callback=progress, should_stop=stop)
-        except training.TrainingInterrupted as e:
-            progress.close()
-            return _save_interrupted(model, args, e.epochs_done - start, stop)
-        finally:
-            progress.close()
-        if report.skipped_tokens:
-            shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
-            note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
-                 f"model's vocabulary: {shown}")
-        return _save(model, args.output, stop)
+            return runner.EXIT_TERMINATED if isinstance(e, signals.Terminated) else runner.EXIT_INTERRUPTED
+        with signals.StopRequests() as stop:
+            return _fit_and_save(args, model, texts, stop)
+
+
+def _fit_and_save(args, model, texts, stop):
+    """Train `model` on `texts` by its plan and save it; a stop request ends training after the
+    batch it comes in, and the finished epochs are saved."""
+    train_texts, val_texts = split_val(texts, args.val_fraction)
+    if not args.resume:
+        model.build([w for words in train_texts for w in words])
+    examples = training.examples_of(model, train_texts)
+    val = _held_out_examples(model, val_texts, args.val_fraction)
+    _plan(model, args, examples)
+    print(_training_line(texts, train_texts, model))
+    start = model.training.epochs_done
+    progress = TrainProgress(sys.stderr)
+    try:
+        report = training.fit(model, examples, val, callback=progress, should_stop=stop)
+    except training.TrainingInterrupted as e:
+        progress.close()
+        return _save_interrupted(model, args, e.epochs_done - start, stop)
+    finally:
+        progress.close()
+    if report.skipped_tokens:
+        shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
+        note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
+             f"model's vocabulary: {shown}")
+    return _save(model, args.output, stop)
 
 
 def _save(model, output, stop):
@@ -177,8 +190,13 @@ def _held_out_examples(model, val_texts, fraction):
         return None
     val = training.examples_of(model, val_texts, required=False)
     if len(val) == 0:
-        note(f"--val-fraction {fraction:g} holds out {sum(map(len, val_texts))} tokens, too few for a context "
-             f"of {model.n} and its next token: no held-out loss")
+        held = f"--val-fraction {fraction:g} holds out {_count(sum(map(len, val_texts)), 'token')}"
+        if val.skipped_tokens:
+            unknown = f"{val.skipped_tokens:,} of them {'is a word' if val.skipped_tokens == 1 else 'are words'}"
+            note(f"{held}; {unknown} the training part does not have, and no context of {model.n} and its next "
+                 f"token is free of them: no held-out loss")
+        else:
+            note(f"{held}, too few for a context of {model.n} and its next token: no held-out loss")
         return None
     return val
 
@@ -275,7 +293,7 @@ def _resume_command(args):
 
 
 def _train_counts(args):
-    files.check_output(args.output, inputs=args.filepath or (), what="--output")
+    files.check_output(args.output, inputs=_sources(args), what="--output")
     with files.exclusive(args.output, "--output"):
         model = CountModel(n=args.context_window or 2, add_k=args.add_k or DEFAULT_ADD_K, transforms=args.tokenize or [],
                            min_count=args.min_count or 1)
@@ -290,7 +308,7 @@ def _train_counts(args):
 
             result = held_out(model, val_texts)
             model.history["val_loss"].append(result.loss)
-            line += f"  val_loss={result.loss:.4f}  ppl={result.perplexity:.2f}"
+            line += f"  val_loss={result.loss:.4f}  ppl={_perplexity(result.loss)}"
         print(line)
         with signals.StopRequests() as stop:  # counting is quick to redo; a save is not cut in half
             return _save(model, args.output, stop)
@@ -371,7 +389,7 @@ def cmd_eval(args):
         return
     if "held_out" in result:
         h = result["held_out"]
-        print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {h['perplexity']:.2f}  "
+        print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {_perplexity(h['loss'])}  "
               f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
               f"{h['unknown_words']} distinct words)")
     console.print_evaluation(result, f"the model's {len(model.vocab)} words")
@@ -448,11 +466,11 @@ def cmd_generate(args):
                 f"model.most_similar({words[0]!r}), model.E.shape" if model.has_embeddings
                 else f"model.predict({[words[0]]!r}), model.tables[1]")
         sys.stdout.flush()
-        interact({"model": model, "np": np},
-                 f"tlm shell on {args.model}\n"
-                 f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
-                 f"  np     numpy\n"
-                 f"Try: {hint}")
+        return interact({"model": model, "np": np},
+                        f"tlm shell on {args.model}\n"
+                        f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
+                        f"  np     numpy\n"
+                        f"Try: {hint}")
 
 
 # ---- the parser ---------------------------------------------------------------------------------
@@ -505,7 +523,7 @@ def build_parser():
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
-    p.add_argument("--add-k", type=number(0, MAX_ADD_K, low_open=True), metavar="K",
+    p.add_argument("--add-k", type=number(MIN_ADD_K, MAX_ADD_K), metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
 
     p = command("generate", cmd_generate, "sample text from a model")

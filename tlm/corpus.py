@@ -6,6 +6,7 @@ Returns raw text (without a byte-order mark) and a name for each text; tokenizin
 """
 
 import io
+import os
 import socket
 import zipfile
 import zlib
@@ -38,11 +39,28 @@ def read_default():
     return resources.files("tlm").joinpath("data", DEFAULT_CORPUS_NAME).read_text(encoding="utf-8")
 
 
+def gutenberg_archives():
+    """The gutenberg.zip files in NLTK's data folders, in the order NLTK looks (none when not installed)."""
+    import nltk
+
+    candidates = [os.path.join(folder, "corpora", "gutenberg.zip") for folder in nltk.data.path
+                  if isinstance(folder, str)]
+    return [path for path in candidates if os.path.exists(path)]
+
+
+def source_files(filepaths=(), gutenberg=()):
+    """The files that reading these sources opens (what an output must not replace)."""
+    return [*filepaths, *(gutenberg_archives() if gutenberg else [])]
+
+
 def _gutenberg_reader():
     """NLTK's Gutenberg corpus reader, fetching the corpus once if a network is there."""
     import nltk
     from nltk.corpus import gutenberg
 
+    archives = gutenberg_archives()
+    if archives:  # NLTK opens the first it finds, and would wait forever on a FIFO
+        files.require_regular(archives[0], "NLTK's Gutenberg corpus")
     try:
         nltk.data.find("corpora/gutenberg.zip")
     except LookupError:

@@ -21,6 +21,7 @@ from tlm.examples import require_examples
 from tlm.vocabulary import Vocabulary
 
 DEFAULT_ADD_K = 0.01  # chosen on Emma's held-out tail (README): add-1 flattens everything
+MIN_ADD_K = 1e-100  # smaller k can round an unseen token's probability to 0: an infinite loss
 MAX_ADD_K = 1e6
 VECTOR_COLUMNS = 2000  # count vectors use the successors among the most frequent words only
 BYTES_PER_NGRAM = 1000  # a Python tuple, dict entry and Counter: ~800 measured (n=20, 48k tokens)
@@ -32,7 +33,7 @@ class CountConfig(Config):
 
     def check(self):
         super().check()
-        schema.number(self.add_k, "config.add_k", high=MAX_ADD_K, positive=True)
+        schema.number(self.add_k, "config.add_k", low=MIN_ADD_K, high=MAX_ADD_K)
 
 
 class CountModel(LanguageModel):

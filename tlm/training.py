@@ -43,6 +43,7 @@ MIN_STEPS_PER_EPOCH = 256
 MAX_TOP_TARGET_PER_BATCH = 16
 PROGRESS_EVENTS = 100  # per epoch, for a live bar; more would cost time on small batches
 MAX_EPOCHS = 1_000_000
+MAX_STEPS = 2**53  # updates (and epochs) counted over a model's life: exact as floats, far beyond any run
 
 
 @dataclass
@@ -120,15 +121,16 @@ class TrainingState:
         state = cls(**{k: v for k, v in doc.items() if k != "optimizer_state"})
         schema.integer(state.epochs, "training.epochs", 0, MAX_EPOCHS)
         schema.integer(state.epochs_done, "training.epochs_done", 0, state.epochs)
-        schema.integer(state.step, "training.step")
-        schema.integer(state.epochs_trained, "training.epochs_trained")
+        schema.integer(state.step, "training.step", 0, MAX_STEPS)
+        schema.integer(state.epochs_trained, "training.epochs_trained", 0, MAX_STEPS)
         schema.number(state.lr, "training.lr", positive=True)
         schema.choice(state.schedule, "training.schedule", SCHEDULES)
         schema.choice(state.optimizer, "training.optimizer", list(OPTIMIZERS))
         schema.integer(state.batch_size, "training.batch_size", 1, 2**31 - 1)
         schema.choice(state.engine, "training.engine", ENGINES)
         schema.choice(state.loss, "training.loss", LOSSES)
-        schema.integer(state.samples, "training.samples", 0, 2**31 - 1)
+        vocabulary = len(params["b"]) if "b" in params else 2**31 - 1
+        schema.integer(state.samples, "training.samples", 1 if state.loss == "sampled" else 0, vocabulary)
         if not isinstance(state.text, str):
             raise schema.SchemaError("training.text must be a string")
         state.optimizer_state = _optimizer_state(doc.get("optimizer_state", {}), state.optimizer, params)
@@ -295,6 +297,9 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
         step_fn = partial(sampled.step, sampler=sampled.Sampler(model.word_counts, state.samples))
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
+    if state.step + total_steps > MAX_STEPS or state.epochs_trained + state.epochs > MAX_STEPS:
+        raise UserError(f"this plan would count more than {MAX_STEPS:,} steps or epochs over the model's life "
+                        f"(it is at step {state.step:,}, epoch {state.epochs_trained:,}): a file edited by hand?")
     buffer = np.empty((B, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
     progress_every = max(1, steps_per_epoch // PROGRESS_EVENTS)
     saved = _snapshot(model)

@@ -134,10 +134,10 @@ def cmd_shell(args, loaded):
 
     kv = loaded.vectors.to_keyed_vectors()
     sys.stdout.flush()
-    interact({"model": kv, "np": np},
-             f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)\n"
-             f"  model  gensim KeyedVectors\n  np     numpy\n"
-             f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
+    return interact({"model": kv, "np": np},
+                    f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)\n"
+                    f"  model  gensim KeyedVectors\n  np     numpy\n"
+                    f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
 
 
 def cmd_repl(args, loaded):
