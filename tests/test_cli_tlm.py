@@ -99,6 +99,28 @@ def test_interact_ends_as_pythons_shell_does(trained, run, monkeypatch, script, 
     assert said in err and "Traceback" not in err
 
 
+class Terminal(io.StringIO):
+    """Typed lines with Ctrl-D between them (None): a terminal reads on after each Ctrl-D."""
+
+    def __init__(self, typed):
+        super().__init__()
+        self.typed = list(typed)
+
+    def isatty(self):
+        return True
+
+    def readline(self, *args):
+        return self.typed.pop(0) or "" if self.typed else ""
+
+
+def test_interact_on_a_terminal_runs_each_block_ended_by_ctrl_d(trained, run, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", Terminal(["if 1:\n", "  print('a')\n", None, "if 1:\n", "  print('b')\n", None,
+                                                "def f(\n", None, None, "print('after')\n"]))
+    code, out, err = run(main, "generate", "--model", trained[0], "--length", "0", "--interact")
+    assert code == 0 and [w for w in out.split() if w.isalpha()] == ["a", "b", "after"], err
+    assert "SyntaxError" in err
+
+
 def test_interact_through_the_installed_command(trained):
     tlm = os.path.join(os.path.dirname(sys.executable), "tlm")
     result = subprocess.run([tlm, "generate", "--model", str(trained[0]), "--interact"], input="print(model.E.shape)\n",

@@ -227,6 +227,13 @@ def test_a_cache_entry_that_a_memory_cap_cannot_map_is_out_of_memory_not_rebuilt
     assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == before
 
 
+@pytest.mark.parametrize("name", ["tlm", "wp"])
+def test_a_memory_cap_too_small_for_numpy_itself_is_one_line(tmp_path, name):
+    result = sh(f"ulimit -v 60000; exec '{command(name)}' similar --model '{GLOVE}' he", tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.decode() == f"{name}: error: out of memory; try a smaller model, batch or text\n"
+
+
 def test_a_library_that_a_memory_cap_cannot_map_is_out_of_memory(run, monkeypatch):
     """The dynamic loader's failure under `ulimit -v` (seen with pyarrow at 200 MB) is one line."""
     import builtins

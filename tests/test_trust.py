@@ -6,6 +6,7 @@ twice as `uv run` under a terminal delivers them, pipes closed early) or `main(a
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,13 +49,21 @@ def test_a_pickle_given_as_model_runs_nothing(tmp_path, run):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("name", ["evil.model", "evil.bin", "evil.txt"])
+def test_a_pickle_under_any_name_is_known_by_its_contents(tmp_path, run, name):
+    evil, marker = tmp_path / name, tmp_path / "pwned"
+    evil.write_bytes(pickle.dumps(Evil(marker), protocol=4))
+    assert_clean_error(*run(wp, "--model", evil, "similar", "cat")[::2], "wp", "is a Python pickle", "--allow-pickle")
+    assert not marker.exists()
+
+
 def test_allowed_pickles_of_whole_models_or_odd_contents(tmp_path, run):
     """With --allow-pickle: a whole Word2Vec model gives its vectors; keys that are no words, NaN
     vectors and objects that are not vectors are one line each."""
     from gensim.models import KeyedVectors, Word2Vec
 
-    Word2Vec([["a", "b", "c"]] * 10, vector_size=4, min_count=1, seed=1, workers=1).save(str(tmp_path / "w2v.kv"))
-    code, out, err = run(wp, "--allow-pickle", "--model", tmp_path / "w2v.kv", "similar", "a", "-n", "2")
+    Word2Vec([["a", "b", "c"]] * 10, vector_size=4, min_count=1, seed=1, workers=1).save(str(tmp_path / "w2v.model"))
+    code, out, err = run(wp, "--allow-pickle", "--model", tmp_path / "w2v.model", "similar", "a", "-n", "2")
     assert code == 0 and sorted(line.split()[0] for line in out.splitlines()) == ["b", "c"], err
     for name, keys, vectors, needle in (("ints.kv", [1, 2], np.ones((2, 3)), "not a string"),
                                         ("nan.kv", ["a", "b"], [[1, 2, 3], [np.nan, 1, 1]], "NaN")):
@@ -108,6 +117,22 @@ def test_processes_started_together_build_a_cache_entry_once(monkeypatch):
         thread.join(10)
     assert len(conversions) == 1
     assert [loaded[i].note for i in range(2)] == [None, None] and loaded[0].vectors.words == loaded[1].vectors.words
+
+
+def test_a_run_waits_a_bounded_time_for_a_stalled_converter_then_reads_without_the_cache(monkeypatch):
+    from tinylm import files
+    from wp import models
+
+    monkeypatch.setattr(models, "CACHE_WAIT_S", 0.3)
+    first = models.load_file(FIXTURE)  # the entry's name, and the answer to expect
+    entry = next(p for p in models.cache_dir().iterdir() if p.is_dir())
+    shutil.rmtree(entry)
+    with files.exclusive(entry, wait_s=0):  # a converter that never finishes (stopped, or on a hung disk)
+        started = time.monotonic()
+        loaded = models.load_file(FIXTURE)
+        assert time.monotonic() - started < 5
+    assert f"(pid {os.getpid()}) has been converting" in loaded.note and "without the cache" in loaded.note
+    assert loaded.vectors.words == first.vectors.words and not entry.exists()
 
 
 def test_the_cache_rebuilds_entries_whose_parts_disagree(tmp_path, run):

@@ -200,6 +200,15 @@ def test_a_gutenberg_archive_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
 
 
 @needs_gutenberg
+def test_a_folder_named_gutenberg_zip_is_passed_over_as_nltk_does(tmp_path):
+    (tmp_path / "first" / "corpora" / "gutenberg.zip").mkdir(parents=True)
+    result = subprocess.run([command("tlm"), "train", "--kind", "counts", "--gutenberg", "blake-poems.txt", "--output",
+                             str(tmp_path / "m.json")], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "NLTK_DATA": f"{tmp_path / 'first'}{os.pathsep}{SHARED_NLTK}"})
+    assert result.returncode == 0 and (tmp_path / "m.json").exists(), result.stderr
+
+
+@needs_gutenberg
 @pytest.mark.parametrize("kind", ["tlm", "counts"])
 def test_the_gutenberg_archive_is_an_input_no_output_may_replace(tmp_path, kind):
     archive = tmp_path / "nltk" / "corpora" / "gutenberg.zip"

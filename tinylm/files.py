@@ -17,11 +17,14 @@ import fcntl
 import os
 import stat
 import tempfile
+import time
 from contextlib import contextmanager
 
 from tinylm import signals
 from tinylm.errors import UserError
 from tinylm.resources import human
+
+LOCK_POLL_S = 0.1  # how often a waiting process looks at a held lock again
 
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
           (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
@@ -177,14 +180,22 @@ def _remove(path):
         pass
 
 
+class Locked(UserError):
+    """Another process holds the lock (`holder`: " (pid N)" when it says, else "")."""
+
+    def __init__(self, message, holder):
+        super().__init__(message)
+        self.holder = holder
+
+
 @contextmanager
-def exclusive(path, what="output", wait=False):
-    """Hold the advisory lock of `path`'s target for the block; a `UserError` if another process
-    holds it, unless `wait`: then wait for it. The lock is a hidden `.NAME.lock` beside the target,
-    removed when released."""
+def exclusive(path, what="output", wait_s=0):
+    """Hold the advisory lock of `path`'s target for the block; `Locked` if another process holds it
+    (after waiting up to `wait_s` seconds for it), a `UserError` if the lock cannot be used. The lock
+    is a hidden `.NAME.lock` beside the target, removed when released."""
     target = target_of(path)
     lock_path = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
-    fd = _acquire(lock_path, path, what, wait)
+    fd = _acquire(lock_path, path, what, time.monotonic() + wait_s)
     try:
         yield
     finally:
@@ -192,7 +203,7 @@ def exclusive(path, what="output", wait=False):
         os.close(fd)
 
 
-def _acquire(lock_path, path, what, wait):
+def _acquire(lock_path, path, what, deadline):
     while True:
         try:
             # O_NOFOLLOW, O_NONBLOCK: a symbolic link or FIFO planted as the lock is refused, not followed.
@@ -204,14 +215,17 @@ def _acquire(lock_path, path, what, wait):
             os.close(fd)
             raise UserError(f"cannot write {what} {path}: its lock file {lock_path} is not a regular file; remove it")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             holder = _read_pid(fd)
             os.close(fd)
-            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise UserError(f"{path} is being written by another process{holder}; wait for it to finish "
-                                f"or choose another {what}") from None
-            raise UserError(f"cannot lock {path}: {_reason(e)}") from None
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise UserError(f"cannot lock {path}: {_reason(e)}") from None
+            if time.monotonic() < deadline:
+                time.sleep(LOCK_POLL_S)
+                continue
+            raise Locked(f"{path} is being written by another process{holder}; wait for it to finish "
+                         f"or choose another {what}", holder) from None
         # The holder we waited on may have removed the lock file: lock the file that is there now.
         try:
             same = os.fstat(fd).st_ino == os.stat(lock_path).st_ino

@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 
-from tinylm import console, signals
+from tinylm import console, signals, startup
 from tinylm.errors import UserError
 
 EXIT_OK = 0
@@ -19,11 +19,6 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-
-
-def _no_memory_to_load(error):
-    """Whether an import failed because a memory cap (ulimit -v) left no room to map a library."""
-    return "failed to map segment" in str(error)  # the dynamic loader's words for ENOMEM
 
 
 def run(prog, build_parser, argv):
@@ -60,9 +55,9 @@ def run(prog, build_parser, argv):
         console.note(f"{prog}: terminated")
         status = EXIT_TERMINATED
     except (MemoryError, ImportError) as e:
-        if isinstance(e, ImportError) and not _no_memory_to_load(e):
+        if not startup.no_memory_to_load(e):
             raise  # a broken installation: a bug to report, with its traceback
-        console.note(f"{prog}: error: out of memory; try a smaller model, batch or text")
+        console.note(f"{prog}: error: {startup.OUT_OF_MEMORY}")
         status = EXIT_ERROR
     finally:
         if guarded is not None:

@@ -16,19 +16,24 @@ class _Console(code.InteractiveConsole):
     def raw_input(self, prompt=""):
         # Piped input gets no prompts, so `echo 'print(x)' | ... --interact` prints only x.
         try:
-            return input(prompt if sys.stdin.isatty() else "")
+            line = input(prompt if sys.stdin.isatty() else "")
         except EOFError:
             if not self.buffer:
                 raise
-            if not self._ending:  # as Python's shell does, the input's end ends a pending block: run it
+            if not self._ending:  # as Python's shell does, Ctrl-D (or the input's end) ends a pending block: run it
                 self._ending = True
                 return ""
+            self._ending = False
             try:  # still incomplete: say why, as Python's shell does
                 compile("\n".join(self.buffer), self.filename, "exec")
             except SyntaxError:
                 self.showsyntaxerror(self.filename)
             self.resetbuffer()
+            if sys.stdin.isatty():  # a terminal goes on reading after a Ctrl-D; a pipe has ended
+                return ""
             raise
+        self._ending = False
+        return line
 
 
 def _leave(signum, frame):

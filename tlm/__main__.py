@@ -1,15 +1,9 @@
-"""`tlm` and `python -m tlm` start here: a Ctrl-C during the imports exits quietly (status 130),
-then the command runs."""
+"""`tlm` and `python -m tlm` start here: a Ctrl-C during the imports exits quietly (status
+130), then the command runs (`tinylm.startup`)."""
 
-from tinylm.startup import finish, quiet_interrupts
+from tinylm.startup import entry_point
 
-
-def main():
-    quiet_interrupts()  # until the command's runner installs its own handlers
-    from tlm.cli import main as tlm_main
-
-    finish(tlm_main())
-
+main = entry_point("tlm.cli")
 
 if __name__ == "__main__":
     main()

@@ -58,9 +58,10 @@ def _gutenberg_reader():
     import nltk
     from nltk.corpus import gutenberg
 
-    archives = gutenberg_archives()
-    if archives:  # NLTK opens the first it finds, and would wait forever on a FIFO
-        files.require_regular(archives[0], "NLTK's Gutenberg corpus")
+    # NLTK opens the first it finds that is no folder, and would wait forever on a FIFO.
+    archive = next((path for path in gutenberg_archives() if not os.path.isdir(path)), None)
+    if archive:
+        files.require_regular(archive, "NLTK's Gutenberg corpus")
     try:
         nltk.data.find("corpora/gutenberg.zip")
     except LookupError:

@@ -1,15 +1,9 @@
-"""`wp` and `python -m wp` start here: a Ctrl-C during the imports exits quietly (status 130),
-then the command runs."""
+"""`wp` and `python -m wp` start here: a Ctrl-C during the imports exits quietly (status
+130), then the command runs (`tinylm.startup`)."""
 
-from tinylm.startup import finish, quiet_interrupts
+from tinylm.startup import entry_point
 
-
-def main():
-    quiet_interrupts()  # until the command's runner installs its own handlers
-    from wp.cli import main as wp_main
-
-    finish(wp_main())
-
+main = entry_point("wp.cli")
 
 if __name__ == "__main__":
     main()

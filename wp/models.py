@@ -43,7 +43,9 @@ FILE_FORMATS = ("kv", "word2vec", "word2vec-binary", "glove", "tlm")
 CHUNK_LINES = 10_000  # text rows parsed at once: bounds the temporary strings
 MAX_WORD_BYTES = 10_000
 MAX_LINE_BYTES = 1 << 20  # a text row of 300 values takes ~3 KB
+CACHE_WAIT_S = 120  # how long a run waits for another converting the same model (~30 MB of text a second)
 BOM = b"\xef\xbb\xbf"
+PICKLE_PROTO = 0x80  # a pickle of protocol 2 to 5 starts with this byte, then the protocol
 
 
 @dataclass
@@ -74,11 +76,14 @@ def _cached(key, source, convert, name):
         pass
     with ExitStack() as building:
         # One process builds an entry; others started with it wait and then load it, rather than
-        # replacing the folder under each other.
+        # replacing the folder under each other. One that waits too long reads without the cache.
+        busy = None
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            building.enter_context(files.exclusive(entry, "the cache entry", wait=True))
+            building.enter_context(files.exclusive(entry, "the cache entry", wait_s=CACHE_WAIT_S))
             return Loaded(store.load(entry, source), name)
+        except files.Locked as e:
+            busy = e
         except (OSError, UserError, store.StoreError):
             pass  # not built yet, or an unwritable cache (then saving fails below and the note says so)
         words, vectors = convert()
@@ -87,6 +92,10 @@ def _cached(key, source, convert, name):
             store.check_vectors(vectors, len(words))
         except ValueError as e:
             raise UserError(f"{_shown(source['name'])}: {e}") from None
+        if busy:
+            note = (f"another process{busy.holder} has been converting {_shown(name)} into the cache for over "
+                    f"{CACHE_WAIT_S} s: this run read it without the cache")
+            return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
         try:
             store.save(entry, words, vectors, source)
             return Loaded(store.load(entry, source), name)
@@ -161,19 +170,23 @@ def _unreadable(path, error):
 
 
 def detect_format(path):
-    """Guess a vector file's format from its name and first line."""
+    """Guess a vector file's format from its name and first line ("kv" for any Python pickle, as
+    gensim's `save` writes under any name, e.g. `word2vec.model`)."""
     name = path.name.lower()
     if name.endswith(".json"):
         return "tlm"
     if name.endswith(".kv"):
         return "kv"
-    if name.endswith(".bin") or name.endswith(".bin.gz"):
-        return "word2vec-binary"
     try:
         with _open(path) as f:
-            first = f.readline(1000).removeprefix(BOM).split()
+            start = f.read(2)
+            if len(start) == 2 and start[0] == PICKLE_PROTO and 2 <= start[1] <= 5:
+                return "kv"
+            first = (start + f.readline(1000)).split(b"\n", 1)[0].removeprefix(BOM).split()
     except (OSError, EOFError, zlib.error) as e:
         raise _unreadable(path, e) from None
+    if name.endswith(".bin") or name.endswith(".bin.gz"):
+        return "word2vec-binary"
     if len(first) == 2 and all(re.fullmatch(rb"\d+", x) for x in first):
         return "word2vec"  # "<count> <dim>" header
     return "glove"
@@ -346,7 +359,7 @@ def load_file(path, allow_pickle=False, with_model=False):
     fmt = detect_format(path)
     if fmt == "kv":
         if not allow_pickle:
-            raise UserError(f"{path} is a gensim .kv file, which is a Python pickle: loading it can run any code it "
+            raise UserError(f"{path} is a Python pickle (as gensim's .kv files are): loading it can run any code it "
                             f"holds. If you trust it, allow pickles (--allow-pickle), or convert it to word2vec format")
         return Loaded(_read_pickle(path), str(path))
     lm = _read_tlm(path) if fmt == "tlm" and with_model else None

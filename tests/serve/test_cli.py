@@ -175,6 +175,15 @@ def test_other_host_names_are_refused_on_loopback(tmp_path):
         process.communicate(timeout=START_S)
 
 
+@pytest.mark.parametrize("address, loopback", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("::ffff:127.0.0.1", True), ("fe80::1%lo", False),
+    ("0.0.0.0", False), ("::", False), ("::ffff:10.0.0.1", False), ("192.168.1.2", False),
+])
+def test_which_addresses_only_this_machine_reaches(address, loopback):
+    """Loopback addresses get the Host check; IPv4 mapped into IPv6 too (Python's is_loopback says no)."""
+    assert running.is_loopback_address(address) is loopback
+
+
 def test_a_loopback_address_of_its_own_is_answered(tmp_path):
     """--host 127.0.0.2 (any of 127/8) prints that address, and requests to it are answered."""
     process = wp_serve(tmp_path, "--host", "127.0.0.2")

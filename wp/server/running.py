@@ -62,7 +62,13 @@ def local_names(host):
 
 def is_loopback(sock):
     """Whether only this machine can reach the socket."""
-    return ipaddress.ip_address(sock.getsockname()[0].split("%")[0]).is_loopback
+    return is_loopback_address(sock.getsockname()[0])
+
+
+def is_loopback_address(address):
+    """Whether an address (IPv4, IPv6 with or without a zone, or IPv4 mapped into IPv6) is this machine's."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
 
 
 class _Server(uvicorn.Server):
