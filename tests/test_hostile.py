@@ -234,6 +234,13 @@ def test_a_memory_cap_too_small_for_numpy_itself_is_one_line(tmp_path, name):
     assert result.stderr.decode() == f"{name}: error: out of memory; try a smaller model, batch or text\n"
 
 
+def test_a_memory_cap_does_not_leave_openblas_retrying_for_ever(tmp_path):
+    """At 250 MB on 2 cores, numpy's and scipy's OpenBLAS took per-thread buffers until the cap, then
+    retried for ever (wp eval never ended, even on SIGTERM)."""
+    result = sh(f"ulimit -v 250000; exec '{command('wp')}' --model '{GLOVE}' eval", tmp_path)
+    assert result.returncode in (0, 1) and b"Traceback" not in result.stderr, result.stderr
+
+
 def test_a_library_that_a_memory_cap_cannot_map_is_out_of_memory(run, monkeypatch):
     """The dynamic loader's failure under `ulimit -v` (seen with pyarrow at 200 MB) is one line."""
     import builtins

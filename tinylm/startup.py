@@ -1,11 +1,12 @@
 """The first and the last thing a command does (`launch`). First: make a Ctrl-C (or SIGTERM) during
 the imports at start-up exit quietly, with status 130 (143), instead of printing a traceback from
-inside some library's import, and a memory cap (`ulimit -v`) too small to load numpy's libraries one
-line. Last: ignore both signals while Python shuts down, when the work is done (Python resets its
-own handlers then, so a late Ctrl-C would kill the process instead of letting it exit).
+inside some library's import; under a memory cap (`ulimit -v`), run OpenBLAS on one thread, and
+make a cap too small to load numpy's libraries one line. Last: ignore both signals while Python
+shuts down, when the work is done (Python resets its own handlers then, so a late Ctrl-C would kill
+the process instead of letting it exit).
 
-Imports nothing but `importlib`, `os`, `signal` and `sys`, so that it is in place a few milliseconds
-after Python starts.
+Imports nothing but `importlib`, `os`, `resource`, `signal` and `sys`, so that it is in place a few
+milliseconds after Python starts.
 """
 
 import importlib
@@ -37,9 +38,20 @@ def entry_point(module):
     return lambda: launch(module)
 
 
+def _one_blas_thread_under_a_memory_cap():
+    """Under an address-space cap (ulimit -v), the buffers OpenBLAS takes per thread while numpy and
+    scipy load can exhaust it, and OpenBLAS then retries for ever (seen at 250 MB on 2 cores): one
+    thread then, unless OPENBLAS_NUM_THREADS chooses."""
+    import resource
+
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def launch(module):
     """Import the command's `module` and run its `main`, exiting with its status."""
     quiet_interrupts()  # until the command's runner installs its own handlers
+    _one_blas_thread_under_a_memory_cap()
     try:
         main = importlib.import_module(module).main
     except (ImportError, MemoryError) as e:
