@@ -234,6 +234,15 @@ def test_a_memory_cap_too_small_for_numpy_itself_is_one_line(tmp_path, name):
     assert result.stderr.decode() == f"{name}: error: out of memory; try a smaller model, batch or text\n"
 
 
+def test_small_files_are_read_under_a_memory_cap(tmp_path):
+    """The size limits on corpus and model files (1 GB) once sized the read buffer: under a 400 MB
+    cap, a 40 KB model or a 200-byte text was 'out of memory'."""
+    tlm_bin = command("tlm")
+    result = sh(f"ulimit -v 400000; '{tlm_bin}' train --filepath '{CHUCK}' --epochs 1 --output m.json && "
+                f"exec '{tlm_bin}' similar --model m.json wood -n 1", tmp_path)
+    assert result.returncode == 0 and result.stdout.split()[0], result.stderr
+
+
 def test_a_memory_cap_does_not_leave_openblas_retrying_for_ever(tmp_path):
     """At 250 MB on 2 cores, numpy's and scipy's OpenBLAS took per-thread buffers until the cap, then
     retried for ever (wp eval never ended, even on SIGTERM)."""

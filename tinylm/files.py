@@ -65,11 +65,21 @@ def read_bytes(path, what="file", max_bytes=None):
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise UserError(f"{what} {path} is not a regular file")
-            data = f.read() if max_bytes is None else f.read(max_bytes + 1)
+            data = f.read() if max_bytes is None else _read_at_most(f, info.st_size, max_bytes + 1)
     except OSError as e:
         raise UserError(f"cannot read {what} {path}: {_reason(e)}") from None
     if max_bytes is not None and len(data) > max_bytes:
         raise UserError(f"{what} {path} is larger than {human(max_bytes)}")
+    return data
+
+
+def _read_at_most(f, size, limit):
+    """Up to `limit` bytes of `f`, whose size was `size`: read(n) allocates n bytes before reading,
+    so n follows the file's size (a 1 GB buffer for a 40 KB model fails under a memory cap)."""
+    first = min(size + 1, limit)
+    data = f.read(first)
+    if len(data) == first < limit:  # the file grew since its size was taken
+        data += f.read(limit - first)
     return data
 
 
