@@ -114,11 +114,14 @@ class Terminal(io.StringIO):
 
 
 def test_interact_on_a_terminal_runs_each_block_ended_by_ctrl_d(trained, run, monkeypatch):
+    """As Python's shell: Ctrl-D runs the block it ends, or says at once why it cannot run, and the
+    shell reads on; a Ctrl-D at an empty prompt ends it."""
     monkeypatch.setattr(sys, "stdin", Terminal(["if 1:\n", "  print('a')\n", None, "if 1:\n", "  print('b')\n", None,
-                                                "def f(\n", None, None, "print('after')\n"]))
+                                                "def f(\n", None, "def g():\n", None, "print('after')\n", None,
+                                                "print('never')\n"]))
     code, out, err = run(main, "generate", "--model", trained[0], "--length", "0", "--interact")
     assert code == 0 and [w for w in out.split() if w.isalpha()] == ["a", "b", "after"], err
-    assert "SyntaxError" in err
+    assert "SyntaxError: '(' was never closed" in err and "IndentationError: expected an indented block" in err
 
 
 def test_interact_through_the_installed_command(trained):

@@ -6,13 +6,14 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from tests.conftest import CHUCK, assert_clean_error, command, start
+from tests.conftest import CHUCK, ROOT, assert_clean_error, command, start
 from tlm import persistence
 from tlm.cli import main as tlm
 from wp.cli import main as wp
@@ -184,7 +185,8 @@ def arrays(value, dtype="<f4"):
     (lambda d: d["training"].update(step=2**63 - 1), "training.step must be a whole number from 0 to"),
     (lambda d: d["training"].update(epochs_trained=2**53 + 1), "training.epochs_trained"),
     (lambda d: d.update(vocab=["<unk>"], folded=["wood"], word_counts=[32],
-                        params={"E": arrays(np.zeros((1, 32))), "W": arrays(np.zeros((32, 1))), "b": arrays(np.zeros(1))}),
+                        params={"E": arrays(np.zeros((1, 32))), "W": arrays(np.zeros((32, 1))),
+                                "b": arrays(np.zeros(1))}),
      "vocab holds no word but <unk>"),
     (lambda d: d.update(version=2.0), "version"),
     (lambda d: d.update(folded=["wood"]), "folded"),
@@ -227,11 +229,32 @@ def test_a_cache_entry_that_a_memory_cap_cannot_map_is_out_of_memory_not_rebuilt
     assert {p.name: p.stat().st_mtime_ns for p in entry.iterdir()} == before
 
 
+@pytest.mark.parametrize("start", ["'{bin}'", "'{python}' -m {name}"])
 @pytest.mark.parametrize("name", ["tlm", "wp"])
-def test_a_memory_cap_too_small_for_numpy_itself_is_one_line(tmp_path, name):
-    result = sh(f"ulimit -v 60000; exec '{command(name)}' similar --model '{GLOVE}' he", tmp_path)
+@pytest.mark.parametrize("cap_mb", [60, 92, 140])
+def test_a_memory_cap_too_small_to_start_is_one_line(tmp_path, name, start, cap_mb):
+    """numpy's and OpenBLAS's start-up crashed, hung or printed tracebacks under caps from 84 to 146 MB."""
+    launcher = start.format(bin=command(name), python=sys.executable, name=name)
+    result = sh(f"ulimit -v {cap_mb * 1024}; exec {launcher} similar --model '{GLOVE}' he", tmp_path)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.decode() == f"{name}: error: out of memory; try a smaller model, batch or text\n"
+    assert result.stderr.decode() == (f"{name}: error: out of memory: the memory cap (ulimit -v) of {cap_mb} MB is "
+                                      f"below the 192 MB the command needs to start\n")
+
+
+def test_a_library_the_loader_cannot_map_while_a_command_starts_is_one_line(tmp_path):
+    """Where the libraries need more than the start-up check allows for, the loader's ENOMEM is still one line."""
+    (tmp_path / "capped_cli.py").write_text("raise ImportError('libarrow.so: failed to map segment from shared object')")
+    (tmp_path / "broken_cli.py").write_text("import no_such_module_here\n")
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+
+    def launch(module):
+        return sh(f"exec '{sys.executable}' -c 'from tinylm.startup import launch; launch(\"{module}\")'", tmp_path, env)
+
+    capped = launch("capped_cli")
+    assert capped.returncode == 1
+    assert capped.stderr == b"capped_cli: error: out of memory; try a smaller model, batch or text\n"
+    broken = launch("broken_cli")
+    assert broken.returncode == 1 and b"Traceback" in broken.stderr  # a broken installation is a bug to report
 
 
 def test_small_files_are_read_under_a_memory_cap(tmp_path):

@@ -189,14 +189,22 @@ def test_a_truncated_gutenberg_archive_is_one_line(tmp_path):
     assert_clean_error(result.returncode, result.stderr, "tlm", "Gutenberg corpus is damaged")
 
 
-def test_a_gutenberg_archive_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+@pytest.mark.parametrize("before", [False, True])
+def test_a_gutenberg_archive_that_is_a_fifo_is_refused_not_waited_on(tmp_path, before):
+    """Also behind an archive without the corpus, which NLTK passes over to open the next."""
     (tmp_path / "nltk" / "corpora").mkdir(parents=True)
     os.mkfifo(tmp_path / "nltk" / "corpora" / "gutenberg.zip")
+    folders = [tmp_path / "nltk"]
+    if before:
+        (tmp_path / "first" / "corpora").mkdir(parents=True)
+        with zipfile.ZipFile(tmp_path / "first" / "corpora" / "gutenberg.zip", "w") as archive:
+            archive.writestr("other/x.txt", "not the corpus")
+        folders.insert(0, tmp_path / "first")
     result = subprocess.run([command("tlm"), "train", "--gutenberg", "blake-poems.txt", "--output",
                              str(tmp_path / "m.json")], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "NLTK_DATA": str(tmp_path / "nltk")})
+                            env={**os.environ, "NLTK_DATA": os.pathsep.join(map(str, folders))})
     assert_clean_error(result.returncode, result.stderr, "tlm", "is a FIFO (named pipe), not a regular file")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nltk"]  # no model, no lock left
+    assert not (tmp_path / "m.json").exists() and not list(tmp_path.glob(".*.lock"))
 
 
 @needs_gutenberg

@@ -11,29 +11,30 @@ import threading
 
 
 class _Console(code.InteractiveConsole):
-    _ending = False
-
     def raw_input(self, prompt=""):
         # Piped input gets no prompts, so `echo 'print(x)' | ... --interact` prints only x.
         try:
-            line = input(prompt if sys.stdin.isatty() else "")
+            return input(prompt if sys.stdin.isatty() else "")
         except EOFError:
             if not self.buffer:
                 raise
-            if not self._ending:  # as Python's shell does, Ctrl-D (or the input's end) ends a pending block: run it
-                self._ending = True
-                return ""
-            self._ending = False
-            try:  # still incomplete: say why, as Python's shell does
-                compile("\n".join(self.buffer), self.filename, "exec")
-            except SyntaxError:
-                self.showsyntaxerror(self.filename)
-            self.resetbuffer()
-            if sys.stdin.isatty():  # a terminal goes on reading after a Ctrl-D; a pipe has ended
-                return ""
-            raise
-        self._ending = False
-        return line
+        # As in Python's shell, Ctrl-D (or the input's end) ends a pending block: run it if a blank
+        # line completes it, else say at once why it cannot be.
+        source = "\n".join([*self.buffer, ""])
+        try:
+            complete = self.compile(source, self.filename, "single") is not None
+        except (SyntaxError, OverflowError, ValueError):
+            complete = True  # running it shows the error
+        if complete:
+            return ""
+        try:
+            compile(source, self.filename, "exec")
+        except SyntaxError:
+            self.showsyntaxerror(self.filename)
+        self.resetbuffer()
+        if sys.stdin.isatty():  # a terminal goes on reading after a Ctrl-D; a pipe has ended
+            return ""
+        raise EOFError
 
 
 def _leave(signum, frame):

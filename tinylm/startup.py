@@ -16,10 +16,14 @@ import sys
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 OUT_OF_MEMORY = "out of memory; try a smaller model, batch or text"
+# Below this much address space, numpy's and OpenBLAS's own start-up can crash, hang or raise a
+# SIGINT (seen from 84 to 146 MB of `ulimit -v` on the 2-core machine; the commands start from 110 MB).
+MIN_ADDRESS_SPACE = 192 << 20
+_prog = None  # the command's name, once `launch` knows it (`python -m tlm` has argv[0] "__main__.py")
 
 
 def _command():
-    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "command"
+    return _prog or (os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "command")
 
 
 def _leave(signum, frame):
@@ -38,20 +42,29 @@ def entry_point(module):
     return lambda: launch(module)
 
 
-def _one_blas_thread_under_a_memory_cap():
-    """Under an address-space cap (ulimit -v), the buffers OpenBLAS takes per thread while numpy and
-    scipy load can exhaust it, and OpenBLAS then retries for ever (seen at 250 MB on 2 cores): one
-    thread then, unless OPENBLAS_NUM_THREADS chooses."""
+def _check_memory_cap():
+    """Under an address-space cap (ulimit -v): refuse one too small to start (see MIN_ADDRESS_SPACE),
+    and run OpenBLAS on one thread unless OPENBLAS_NUM_THREADS chooses: the buffers it takes per
+    thread while numpy and scipy load can exhaust a cap, and it then retries for ever (seen at 250 MB
+    on 2 cores)."""
     import resource
 
-    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if cap == resource.RLIM_INFINITY:
+        return
+    if cap < MIN_ADDRESS_SPACE:
+        os.write(2, f"{_command()}: error: out of memory: the memory cap (ulimit -v) of {cap >> 20} MB is below the "
+                    f"{MIN_ADDRESS_SPACE >> 20} MB the command needs to start\n".encode())
+        finish(1)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def launch(module):
     """Import the command's `module` and run its `main`, exiting with its status."""
+    global _prog
+    _prog = module.split(".")[0]
     quiet_interrupts()  # until the command's runner installs its own handlers
-    _one_blas_thread_under_a_memory_cap()
+    _check_memory_cap()
     try:
         main = importlib.import_module(module).main
     except (ImportError, MemoryError) as e:

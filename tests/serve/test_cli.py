@@ -184,6 +184,23 @@ def test_which_addresses_only_this_machine_reaches(address, loopback):
     assert running.is_loopback_address(address) is loopback
 
 
+@pytest.mark.parametrize("host, header, status", [
+    ("::ffff:127.0.0.1", "[::ffff:7f00:1]:8000", 200),  # as browsers rewrite the printed address
+    ("::ffff:127.0.0.1", "[::ffff:127.0.0.1]:8000", 200),
+    ("127.0.0.2", "127.0.0.2:8000", 200),
+    ("127.0.0.2", "LOCALHOST:8000", 200),
+    ("127.0.0.2", "evil.example:8000", 400),
+    ("::ffff:127.0.0.1", "[::ffff:7f00:2]:8000", 400),
+])
+def test_the_host_names_a_loopback_server_answers(host, header, status):
+    from tests.serve.serving import live
+    from wp import models
+    from wp.server.app import create_app
+
+    with live(create_app([models.load(FIXTURE)], allowed_hosts=running.local_names(host))) as url:
+        assert httpx.get(f"{url}api/models", headers={"Host": header}, timeout=10).status_code == status
+
+
 def test_a_loopback_address_of_its_own_is_answered(tmp_path):
     """--host 127.0.0.2 (any of 127/8) prints that address, and requests to it are answered."""
     process = wp_serve(tmp_path, "--host", "127.0.0.2")

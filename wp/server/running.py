@@ -55,9 +55,16 @@ def url(sock, host):
 
 def local_names(host):
     """The Host headers a server listening on loopback answers: this machine's names, and the `host`
-    it was started with (127.0.0.2, 127.1 or a host name for a loopback address), as its address
-    shows it. Any other name is a page elsewhere reaching it through DNS rebinding."""
-    return (*LOCAL_NAMES, host, f"[{host}]")
+    it was started with (127.0.0.2, 127.1 or a host name for a loopback address) as its address shows
+    it and as browsers rewrite it (::ffff:127.0.0.1 becomes [::ffff:7f00:1]). Any other name is a
+    page elsewhere reaching it through DNS rebinding."""
+    names = [host]
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0])
+        names += [str(ip), str(getattr(ip, "ipv4_mapped", None) or ip)]
+    except ValueError:  # a host name
+        pass
+    return (*LOCAL_NAMES, *dict.fromkeys(names), *(f"[{name}]" for name in dict.fromkeys(names)))
 
 
 def is_loopback(sock):
