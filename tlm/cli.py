@@ -7,7 +7,6 @@ as one line on stderr (`tinylm.runner`).
 
 import argparse
 import contextlib
-import math
 import shlex
 import sys
 
@@ -20,6 +19,7 @@ from tinylm.errors import UserError
 from tlm import corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
+from tlm.evaluation import held_out, perplexity
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
 from tlm.vocabulary import UNK
@@ -67,8 +67,8 @@ def _sources(args):
 
 def _perplexity(loss):
     """exp(loss) as people read it: two decimals, or three significant digits once it is huge."""
-    perplexity = math.exp(loss) if loss < 700 else math.inf
-    return f"{perplexity:.2f}" if perplexity < 1e9 else f"{perplexity:.3g}"
+    value = perplexity(loss)
+    return f"{value:.2f}" if value < 1e9 else f"{value:.3g}"
 
 
 def split_val(texts, fraction):
@@ -304,8 +304,6 @@ def _train_counts(args):
         line = (f"Counted {_count(sum(map(len, train_texts)), 'token')}: {_count(len(model.vocab), 'word')}{folded}, "
                 f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
         if _held_out_examples(model, val_texts, args.val_fraction):
-            from tlm.evaluation import held_out
-
             result = held_out(model, val_texts)
             model.history["val_loss"].append(result.loss)
             line += f"  val_loss={result.loss:.4f}  ppl={_perplexity(result.loss)}"
@@ -365,7 +363,6 @@ def cmd_predict(args):
 
 
 def cmd_eval(args):
-    from tlm.evaluation import held_out
     from vectors import benchmarks
 
     model = _load(args)

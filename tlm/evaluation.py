@@ -22,7 +22,12 @@ class HeldOut:
 
     @property
     def perplexity(self):
-        return math.exp(self.loss) if self.loss < 700 else math.inf
+        return perplexity(self.loss)
+
+
+def perplexity(loss):
+    """exp(loss), infinite where it would overflow a float."""
+    return math.exp(loss) if loss < 700 else math.inf
 
 
 def held_out(model, texts):

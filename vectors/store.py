@@ -58,16 +58,22 @@ def check_vectors(vectors, rows):
         raise ValueError(f"the vector of row {bad} holds NaN or infinite values")
 
 
+def check(words, vectors):
+    """Raise `ValueError` unless the words and their vectors can be stored (see `check_words`,
+    `check_vectors`)."""
+    check_words(words)
+    check_vectors(vectors, len(words))
+
+
 def save(folder, words, vectors, source):
     """Write a store into `folder` (replaced as a whole: a temporary folder, then a rename).
 
-    Raises `ValueError` for words or vectors that cannot be stored (see `check_words`,
-    `check_vectors`) and `OSError` when the folder cannot be written.
+    Raises `ValueError` for words or vectors that cannot be stored (see `check`) and `OSError` when
+    the folder cannot be written.
     """
     folder = Path(folder)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    check_words(words)
-    check_vectors(vectors, len(words))
+    check(words, vectors)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
     try:

@@ -88,21 +88,20 @@ def _cached(key, source, convert, name):
             pass  # not built yet, or an unwritable cache (then saving fails below and the note says so)
         words, vectors = convert()
         try:
-            store.check_words(words)
-            store.check_vectors(vectors, len(words))
+            store.check(words, vectors)
         except ValueError as e:
             raise UserError(f"{_shown(source['name'])}: {e}") from None
         if busy:
             note = (f"another process{busy.holder} has been converting {_shown(name)} into the cache for over "
                     f"{CACHE_WAIT_S} s: this run read it without the cache")
-            return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
-        try:
-            store.save(entry, words, vectors, source)
-            return Loaded(store.load(entry, source), name)
-        except (OSError, store.StoreError) as e:
-            note = (f"cannot write the cache {cache_dir()} ({getattr(e, 'strerror', None) or e}): each run reads "
-                    f"{_shown(name)} afresh (set WP_CACHE_DIR to a writable folder)")
-            return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
+        else:
+            try:
+                store.save(entry, words, vectors, source)
+                return Loaded(store.load(entry, source), name)
+            except (OSError, store.StoreError) as e:
+                note = (f"cannot write the cache {cache_dir()} ({getattr(e, 'strerror', None) or e}): each run "
+                        f"reads {_shown(name)} afresh (set WP_CACHE_DIR to a writable folder)")
+        return Loaded(WordVectors(words, np.asarray(vectors, dtype=np.float32)), name, note)
 
 
 def _shown(name):
@@ -333,8 +332,7 @@ def _read_pickle(path):
         if not isinstance(kv, KeyedVectors):
             raise UserError(f"{path} holds a {type(kv).__name__}, not gensim KeyedVectors or a model with them")
         words, vectors = list(kv.index_to_key), np.asarray(kv.vectors, dtype=np.float32)
-        store.check_words(words)
-        store.check_vectors(vectors, len(words))
+        store.check(words, vectors)
         return WordVectors(words, vectors)
     except UserError:
         raise

@@ -64,7 +64,8 @@ def local_names(host):
         names += [str(ip), str(getattr(ip, "ipv4_mapped", None) or ip)]
     except ValueError:  # a host name
         pass
-    return (*LOCAL_NAMES, *dict.fromkeys(names), *(f"[{name}]" for name in dict.fromkeys(names)))
+    names = list(dict.fromkeys(names))
+    return (*LOCAL_NAMES, *names, *(f"[{name}]" for name in names))
 
 
 def is_loopback(sock):
