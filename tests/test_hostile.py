@@ -248,7 +248,7 @@ def test_a_library_the_loader_cannot_map_while_a_command_starts_is_one_line(tmp_
     env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
 
     def launch(module):
-        return sh(f"exec '{sys.executable}' -c 'from tinylm.startup import launch; launch(\"{module}\")'", tmp_path, env)
+        return sh(f"exec '{sys.executable}' -c 'from edge.startup import launch; launch(\"{module}\")'", tmp_path, env)
 
     capped = launch("capped_cli")
     assert capped.returncode == 1
@@ -369,7 +369,7 @@ def test_predict_needs_a_context(run, model):
 
 
 def test_a_count_model_survives_a_ctrl_c_during_its_save(run, tmp_path, monkeypatch):
-    from tinylm import files
+    from edge import files
 
     real = files._stage
 

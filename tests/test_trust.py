@@ -120,7 +120,7 @@ def test_processes_started_together_build_a_cache_entry_once(monkeypatch):
 
 
 def test_a_run_waits_a_bounded_time_for_a_stalled_converter_then_reads_without_the_cache(monkeypatch):
-    from tinylm import files
+    from edge import files
     from wp import models
 
     monkeypatch.setattr(models, "CACHE_WAIT_S", 0.3)
@@ -180,7 +180,7 @@ def test_a_signal_before_the_first_epoch_saves_nothing_and_keeps_the_old_file(te
 
 
 def test_ctrl_c_during_the_final_save_lets_it_finish(tmp_path, run, monkeypatch):
-    from tinylm import files
+    from edge import files
 
     real = files._stage
 
@@ -300,7 +300,7 @@ def test_tsv_export_writes_both_files_or_neither(tmp_path, run, model):
 
 
 def test_a_failed_plot_leaves_the_old_image(tmp_path, run, monkeypatch):
-    from tinylm import files
+    from edge import files
 
     image = tmp_path / "w.png"
     image.write_bytes(b"old image")
@@ -340,8 +340,8 @@ def test_the_lock_is_released_for_the_next_writer(tmp_path, run):
 
 def test_concurrent_in_process_writers_lose_nothing_silently(tmp_path):
     """Threads cannot take signal handlers, but the lock still keeps two writers apart."""
-    from tinylm import files
-    from tinylm.errors import UserError
+    from edge import files
+    from edge.errors import UserError
 
     path, outcomes = tmp_path / "x.json", []
 

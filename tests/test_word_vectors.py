@@ -9,7 +9,7 @@ from gensim.test.utils import datapath
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinylm.errors import UnknownWordError
+from edge.errors import UnknownWordError
 from vectors.word_vectors import WordVectors
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 from tlm import schema
 from tlm.tokenizer import TRANSFORMS
 from tlm.vocabulary import UNK, Vocabulary

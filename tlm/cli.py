@@ -1,8 +1,8 @@
 """The `tlm` command: parse arguments, call the library, print results.
 
 Every subcommand is a small function taking the parsed arguments. Arguments are checked by
-`tinylm.argtypes` as they are parsed; what the library refuses arrives as a `UserError` and leaves
-as one line on stderr (`tinylm.runner`).
+`edge.argtypes` as they are parsed; what the library refuses arrives as a `UserError` and leaves
+as one line on stderr (`edge.runner`).
 """
 
 import argparse
@@ -12,10 +12,10 @@ import sys
 
 import numpy as np
 
-from tinylm import argtypes, console, files, runner, signals
-from tinylm.argtypes import integer, number, positive_int
-from tinylm.console import note
-from tinylm.errors import UserError
+from edge import argtypes, console, files, runner, signals
+from edge.argtypes import integer, number, positive_int
+from edge.console import note
+from edge.errors import UserError
 from tlm import corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
@@ -410,7 +410,7 @@ def cmd_export(args):
 
 
 def cmd_plot(args):
-    from tinylm.figures import image_format
+    from edge.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)
@@ -454,7 +454,7 @@ def cmd_generate(args):
     tokens = model.generate(args.length, prompt=args.prompt, temperature=args.temperature, top_k=args.top_k, rng=rng)
     print(detokenize(tokens, model.config.transforms))
     if args.interact:
-        from tinylm.shell import interact
+        from edge.shell import interact
 
         v = model.vocab
         words = [w for w in v if w != UNK]  # the hint shows real words

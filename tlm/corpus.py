@@ -12,8 +12,8 @@ import zipfile
 import zlib
 from importlib import resources
 
-from tinylm import files
-from tinylm.errors import UserError
+from edge import files
+from edge.errors import UserError
 
 DEFAULT_CORPUS_NAME = "chuck.txt"
 ALL_GUTENBERG = "all"

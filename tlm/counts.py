@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinylm import resources
-from tinylm.errors import UserError
+from edge import resources
+from edge.errors import UserError
 from tlm import schema
 from tlm.base import Config, LanguageModel
 from tlm.examples import require_examples

@@ -8,7 +8,7 @@ are `vectors.benchmarks`, shared with `wp eval`.
 import math
 from dataclasses import dataclass, field
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 from tlm.examples import join, make_examples
 
 

@@ -9,7 +9,7 @@ a corpus of millions of tokens takes tens of megabytes, never anything of size N
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 
 BOUNDARY = -1
 

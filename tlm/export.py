@@ -6,8 +6,8 @@ Takes `vectors.WordVectors`; leaves out choosing the vectors (the command) and t
 (`tlm/persistence.py`).
 """
 
-from tinylm import files
-from tinylm.errors import UserError
+from edge import files
+from edge.errors import UserError
 
 FORMATS = ("word2vec", "tsv")
 

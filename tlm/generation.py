@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 from tlm.tokenizer import tokenize
 
 

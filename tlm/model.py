@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinylm import resources
-from tinylm.errors import UserError
+from edge import resources
+from edge.errors import UserError
 from tlm import functional, schema, training
 from tlm.base import Config, LanguageModel
 from tlm.functional import softmax

@@ -16,8 +16,8 @@ import json
 
 import numpy as np
 
-from tinylm import files
-from tinylm.errors import UserError
+from edge import files
+from edge.errors import UserError
 from tlm import counts, model, schema  # noqa: F401  (defining the classes registers their kinds)
 from tlm.base import LanguageModel
 

@@ -5,7 +5,7 @@ The 2-D word maps are `vectors.maps.word_map`, shared with `wp plot`. Leaves out
 
 import math
 
-from tinylm.figures import plain, render
+from edge.figures import plain, render
 
 
 def loss_curves(histories, fmt="png"):

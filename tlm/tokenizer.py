@@ -7,7 +7,7 @@ Leaves out vocabularies and indices: the model maps tokens to rows itself.
 import re
 import unicodedata
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 
 # Words (letters, digits, underscores, inner apostrophes) or any single other non-space character,
 # so "wood," becomes ["wood", ","].

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from tinylm import resources
-from tinylm.errors import UserError
+from edge import resources
+from edge.errors import UserError
 from tlm import batched, schema
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS

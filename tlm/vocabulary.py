@@ -11,8 +11,8 @@ from collections import Counter
 
 import numpy as np
 
-from tinylm.errors import UnknownWordError, UserError, unknown_word
-from tinylm.spelling import composed
+from edge.errors import UnknownWordError, UserError, unknown_word
+from edge.spelling import composed
 
 UNK = "<unk>"
 

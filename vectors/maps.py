@@ -1,12 +1,12 @@
 """2-D maps of word vectors: the first two principal components of the chosen words' vectors, as
 coordinates (for the web page) or as a labelled image, optionally with the arrows of an analogy.
 
-Leaves out choosing the words (the commands) and writing files (`tinylm.files`).
+Leaves out choosing the words (the commands) and writing files (`edge.files`).
 """
 
 import numpy as np
 
-from tinylm.figures import plain, render
+from edge.figures import plain, render
 
 
 def pca_2d(vectors):

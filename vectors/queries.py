@@ -7,7 +7,7 @@ Takes `WordVectors`; leaves out loading (`wp.models`) and printing (the commands
 
 import re
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 
 ANALOGY_METHODS = ("add", "mul")
 

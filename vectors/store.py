@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinylm import signals
-from tinylm.spelling import is_text
+from edge import signals
+from edge.spelling import is_text
 from vectors.word_vectors import WordVectors, unit_rows
 
 FORMAT = "tinylm-vectors"

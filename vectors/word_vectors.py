@@ -12,8 +12,8 @@ Shapes: N = words, d = dimensions, Q = query words.
 
 import numpy as np
 
-from tinylm.errors import unknown_word
-from tinylm.spelling import Speller, composed
+from edge.errors import unknown_word
+from edge.spelling import Speller, composed
 
 # Close spellings are looked for among the most frequent words only (rare words make poor
 # suggestions, and indexing 400k words would cost 0.2 s).

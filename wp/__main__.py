@@ -1,7 +1,7 @@
 """`wp` and `python -m wp` start here: a Ctrl-C during the imports exits quietly (status
-130), then the command runs (`tinylm.startup`)."""
+130), then the command runs (`edge.startup`)."""
 
-from tinylm.startup import entry_point
+from edge.startup import entry_point
 
 main = entry_point("wp.cli")
 

@@ -10,10 +10,10 @@ import os
 import signal
 import sys
 
-from tinylm import argtypes, console, files, runner, signals
-from tinylm.argtypes import integer
-from tinylm.console import note
-from tinylm.errors import UserError
+from edge import argtypes, console, files, runner, signals
+from edge.argtypes import integer
+from edge.console import note
+from edge.errors import UserError
 from vectors import queries
 from wp import models
 
@@ -88,7 +88,7 @@ def cmd_vector(args, loaded):
 
 
 def cmd_plot(args):
-    from tinylm.figures import image_format
+    from edge.figures import image_format
     from vectors.maps import word_map
 
     fmt = image_format(args.output)
@@ -130,7 +130,7 @@ def cmd_eval(args, loaded):
 def cmd_shell(args, loaded):
     import numpy as np
 
-    from tinylm.shell import interact
+    from edge.shell import interact
 
     kv = loaded.vectors.to_keyed_vectors()
     sys.stdout.flush()

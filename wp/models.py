@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinylm import files, resources
-from tinylm.errors import UserError
+from edge import files, resources
+from edge.errors import UserError
 from vectors import store
 from vectors.word_vectors import WordVectors
 

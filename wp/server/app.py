@@ -26,8 +26,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from tinylm.console import finite
-from tinylm.errors import UnknownWordError, UserError
+from edge.console import finite
+from edge.errors import UnknownWordError, UserError
 from tlm.tokenizer import detokenize, tokenize
 from vectors import queries
 from vectors.maps import pca_2d

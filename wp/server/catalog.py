@@ -9,7 +9,7 @@ completion index) is built here, at start-up, so that no request waits for it. L
 from dataclasses import dataclass
 from pathlib import Path
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 from vectors.completion import Completer
 from vectors.word_vectors import WordVectors
 

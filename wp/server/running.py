@@ -16,8 +16,8 @@ import anyio
 import uvicorn
 from threadpoolctl import threadpool_limits
 
-from tinylm import resources
-from tinylm.errors import UserError
+from edge import resources
+from edge.errors import UserError
 
 BACKLOG = 128  # connections waiting to be accepted
 GRACE_S = 3  # on Ctrl-C, requests still running get this long to finish

@@ -8,7 +8,7 @@ get: the machine's available memory, or what is left under an address-space limi
 import os
 import resource
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 
 SHARE = 0.5  # of the memory still available that one request may take
 

@@ -76,7 +76,7 @@ def launch(module):
 
 
 def quiet_interrupts():
-    """Install the quiet handlers (`tinylm.runner` replaces them once the command is ready)."""
+    """Install the quiet handlers (`edge.runner` replaces them once the command is ready)."""
     for signum in _STOP_SIGNALS:
         signal.signal(signum, _leave)
 

@@ -5,7 +5,7 @@ bug. Messages name what is wrong and what to do, and never assume a command line
 raises them too), so they read the same from a test, a shell or the web page.
 """
 
-from tinylm.spelling import close_spellings
+from edge.spelling import close_spellings
 
 
 class UserError(Exception):
@@ -27,7 +27,7 @@ class UnknownWordError(UserError, KeyError):
 
 def unknown_word(word, candidates, size, what="the vocabulary"):
     """The `UnknownWordError` for `word`, suggesting close spellings among `candidates` (a list of
-    words, or a `tinylm.spelling.Speller` made of them)."""
+    words, or a `edge.spelling.Speller` made of them)."""
     close = close_spellings(word, candidates)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = word if not isinstance(word, str) or len(word) <= 60 else word[:57] + "..."

@@ -11,8 +11,8 @@ import sys
 import threading
 import warnings
 
-from tinylm import console, signals, startup
-from tinylm.errors import UserError
+from edge import console, signals, startup
+from edge.errors import UserError
 
 EXIT_OK = 0
 EXIT_ERROR = 1

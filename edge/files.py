@@ -20,9 +20,9 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-from tinylm import signals
-from tinylm.errors import UserError
-from tinylm.resources import human
+from edge import signals
+from edge.errors import UserError
+from edge.resources import human
 
 LOCK_POLL_S = 0.1  # how often a waiting process looks at a held lock again
 

@@ -5,7 +5,7 @@ Used by `vectors.maps` and `tlm.plots`; leaves out what is drawn and where the b
 
 import io
 
-from tinylm.errors import UserError
+from edge.errors import UserError
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 

@@ -78,7 +78,7 @@ class GuardedStdout(io.TextIOBase):
 def prepare_streams():
     """Make the standard streams safe for a command: a closed one (`>&-`) becomes /dev/null, text
     the output encoding cannot show is escaped, undecodable input is replaced, and input under an
-    ASCII locale (LC_ALL=C) is read as UTF-8, as the arguments are (`tinylm.argtypes`)."""
+    ASCII locale (LC_ALL=C) is read as UTF-8, as the arguments are (`edge.argtypes`)."""
     for name in ("stdin", "stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))

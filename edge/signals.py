@@ -11,7 +11,7 @@ save in half, and SIGTERM kills the process without cleaning up. Here:
 - `deferred()` holds both signals through a short critical section (replacing a file) and delivers
   the first one afterwards.
 
-A Ctrl-C during the imports at start-up is `tinylm.startup`'s.
+A Ctrl-C during the imports at start-up is `edge.startup`'s.
 
 Signal handlers belong to the main thread; elsewhere these helpers change nothing.
 """
