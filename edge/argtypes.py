@@ -9,14 +9,15 @@ bytes) with a message that argparse prefixes with the option's name:
 import argparse
 import math
 
+from edge.console import one_line
+
 
 class Parser(argparse.ArgumentParser):
     """An `ArgumentParser` whose usage errors are one line on stderr (exit status 2)."""
 
     def error(self, message):
         command = self.prog.split()[0]
-        message = message.replace("\r", "\\r").replace("\n", "\\n")  # the user's text may hold a line break
-        self.exit(2, f"{command}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{command}: error: {one_line(message)} (see '{self.prog} --help')\n")
 
 
 def integer(low=None, high=None):
@@ -65,16 +66,10 @@ def number(low=None, high=None, low_open=False, high_open=False):
     return parse
 
 
-def text(max_length=10_000, raw=False):
-    """argparse type: a non-empty string without NUL bytes, at most `max_length` characters.
-
-    Unless `raw` (paths), bytes that a C locale could not decode are read as UTF-8, so that the word
-    "café" typed under LC_ALL=C is "café" and not "caf\\udcc3\\udca9".
-    """
+def text(max_length=10_000):
+    """argparse type: a non-empty string without NUL bytes, at most `max_length` characters."""
 
     def parse(value):
-        if not raw:
-            value = _as_utf8(value)
         if not value:
             raise argparse.ArgumentTypeError("must not be empty")
         if "\0" in value:
@@ -89,16 +84,7 @@ def text(max_length=10_000, raw=False):
 
 
 word = text(max_length=1000)
-path = text(max_length=4096, raw=True)  # a path keeps its bytes as the file system gave them
-
-
-def _as_utf8(value):
-    if any("\udc80" <= c <= "\udcff" for c in value):
-        try:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8")
-        except UnicodeError:  # not UTF-8 either: keep what the system gave
-            pass
-    return value
+path = text(max_length=4096)
 
 
 def _bound(value, infinite):

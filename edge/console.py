@@ -6,7 +6,6 @@ training run still saves its model). The printing helpers shape results the same
 commands: ranked (word, score) lists, JSON, and the benchmark table.
 """
 
-import errno
 import io
 import json
 import math
@@ -17,28 +16,15 @@ import sys
 class GuardedStdout(io.TextIOBase):
     """A text stream in front of the real stdout that never raises on write.
 
-    `failure` is None while writes succeed, else the first `OSError` (EPIPE for a closed pipe,
-    ENOSPC for a full device). Each complete line is flushed, so a reader sees it at once.
+    `failure` is None while writes succeed, else the first `OSError` (`BrokenPipeError` for a closed
+    pipe, ENOSPC for a full device); later output is dropped. Each complete line is flushed, so a
+    reader sees it at once.
     """
 
     def __init__(self, stream):
         super().__init__()
         self.stream = stream
         self.failure = None
-
-    @property
-    def encoding(self):
-        return self.stream.encoding
-
-    @property
-    def errors(self):
-        return self.stream.errors
-
-    def isatty(self):
-        return self.stream.isatty()
-
-    def fileno(self):
-        return self.stream.fileno()
 
     def writable(self):
         return True
@@ -70,34 +56,6 @@ class GuardedStdout(io.TextIOBase):
         except (OSError, ValueError, io.UnsupportedOperation):
             pass
 
-    @property
-    def broken_pipe(self):
-        return isinstance(self.failure, BrokenPipeError) or getattr(self.failure, "errno", None) == errno.EPIPE
-
-
-def prepare_streams():
-    """Make the standard streams safe for a command: a closed one (`>&-`) becomes /dev/null, text
-    the output encoding cannot show is escaped, undecodable input is replaced, and input under an
-    ASCII locale (LC_ALL=C) is read as UTF-8, as the arguments are (`edge.argtypes`)."""
-    for name in ("stdin", "stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-    if hasattr(sys.stdin, "reconfigure"):
-        ascii_locale = _codec(sys.stdin) == "ascii"
-        sys.stdin.reconfigure(errors="replace", **({"encoding": "utf-8"} if ascii_locale else {}))
-
-
-def _codec(stream):
-    import codecs
-
-    try:
-        return codecs.lookup(stream.encoding or "").name
-    except LookupError:
-        return ""
-
 
 def one_line(text):
     """`text` on one line: line breaks (say, in a path the user typed) shown as \\n."""
@@ -121,9 +79,8 @@ def note(line):
 
 
 def print_json(value):
-    """One JSON document on a line; non-finite numbers become null (JSON has no NaN). Non-ASCII
-    text is written as is where stdout can show it, else as JSON escapes (always valid JSON)."""
-    print(json.dumps(finite(value), ensure_ascii=_codec(sys.stdout) != "utf-8"))
+    """One JSON document on a line; non-finite numbers become null (JSON has no NaN)."""
+    print(json.dumps(finite(value), ensure_ascii=False))
 
 
 def finite(value):

@@ -5,8 +5,6 @@ bug. Messages name what is wrong and what to do, and never assume a command line
 raises them too), so they read the same from a test, a shell or the web page.
 """
 
-from edge.spelling import close_spellings
-
 
 class UserError(Exception):
     """A problem with the user's input, files or settings, explained in one line."""
@@ -23,12 +21,3 @@ class UnknownWordError(UserError, KeyError):
 
     def __str__(self):  # KeyError would show the message in quotes
         return self.args[0]
-
-
-def unknown_word(word, candidates, size, what="the vocabulary"):
-    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates` (a list of
-    words, or a `edge.spelling.Speller` made of them)."""
-    close = close_spellings(word, candidates)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    shown = word if not isinstance(word, str) or len(word) <= 60 else word[:57] + "..."
-    return UnknownWordError(word, f"word {shown!r} is not in {what} ({size:,} words){hint}", close)

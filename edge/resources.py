@@ -1,8 +1,8 @@
 """How much memory a request may take, checked before allocating rather than discovered by a crash.
 
 `require(nbytes, what, advice)` refuses a request larger than half of what this process can still
-get: the machine's available memory, or what is left under an address-space limit (`ulimit -v`,
-`resource.setrlimit`), whichever is smaller.
+get: the machine's available memory, or what is left under an address-space limit (`ulimit -v`),
+whichever is smaller.
 """
 
 import os
@@ -13,39 +13,23 @@ from edge.errors import UserError
 SHARE = 0.5  # of the memory still available that one request may take
 
 
-def _meminfo_bytes(field):
+def _proc_kilobytes(path, field):
+    """A "Field:  N kB" line of a /proc file, in bytes; None where there is none (not Linux)."""
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def _address_space_used():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        with open(path) as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
 
 
 def available_bytes():
     """Bytes this process can still allocate, as far as the system tells."""
-    available = _meminfo_bytes("MemAvailable")
+    available = _proc_kilobytes("/proc/meminfo", "MemAvailable")
     if available is None:
-        try:
-            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError):
-            available = 1 << 40  # unknown: do not refuse on a guess
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
-        available = min(available, max(soft - _address_space_used(), 0))
+        available = min(available, max(soft - (_proc_kilobytes("/proc/self/status", "VmSize") or 0), 0))
     return available
 
 

@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 
-from edge import console, signals, startup
+from edge import console, signals
 from edge.errors import UserError
 
 EXIT_OK = 0
@@ -26,19 +26,15 @@ def run(prog, build_parser, argv):
     `--help` and usage errors, which argparse reports with SystemExit).
 
     The subcommand returns None (success) or an exit status. During the call stdout is a
-    `console.GuardedStdout` (a closed stdout or stderr becomes /dev/null), Ctrl-C raises
-    `KeyboardInterrupt` and SIGTERM `signals.Terminated` from the first line on, warnings are not
-    printed (one line means one line), text the terminal cannot show is escaped, and undecodable
-    input is replaced rather than fatal (e.g. under LC_ALL=C).
+    `console.GuardedStdout`, Ctrl-C raises `KeyboardInterrupt` and SIGTERM `signals.Terminated`,
+    and warnings are not printed (one line means one line).
     """
-    previous, guarded = {}, None
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+                    signal.SIGTERM: signal.signal(signal.SIGTERM, signals.raise_terminated)}
+    guarded = sys.stdout = console.GuardedStdout(sys.stdout)
     try:
-        if threading.current_thread() is threading.main_thread():
-            # From here on a Ctrl-C is a KeyboardInterrupt, and SIGTERM a Terminated, caught below.
-            previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
-            previous[signal.SIGTERM] = signal.signal(signal.SIGTERM, signals.raise_terminated)
-        console.prepare_streams()
-        guarded = sys.stdout = console.GuardedStdout(sys.stdout)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             args = build_parser().parse_args(argv)
@@ -48,24 +44,21 @@ def run(prog, build_parser, argv):
     except UserError as e:
         console.note(f"{prog}: error: {console.one_line(str(e))}")
         status = EXIT_ERROR
+    except MemoryError:
+        console.note(f"{prog}: error: out of memory; try a smaller model, batch or text")
+        status = EXIT_ERROR
     except KeyboardInterrupt:
         console.note(f"{prog}: interrupted")
         status = EXIT_INTERRUPTED
     except signals.Terminated:
         console.note(f"{prog}: terminated")
         status = EXIT_TERMINATED
-    except (MemoryError, ImportError) as e:
-        if not startup.no_memory_to_load(e):
-            raise  # a broken installation: a bug to report, with its traceback
-        console.note(f"{prog}: error: {startup.OUT_OF_MEMORY}")
-        status = EXIT_ERROR
     finally:
-        if guarded is not None:
-            guarded.flush()
-            sys.stdout = guarded.stream
+        guarded.flush()
+        sys.stdout = guarded.stream
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if guarded is not None and guarded.failure is not None and not guarded.broken_pipe:
+    if guarded.failure is not None and not isinstance(guarded.failure, BrokenPipeError):
         console.note(f"{prog}: error: cannot write to standard output: {guarded.failure.strerror or guarded.failure}")
         status = status or EXIT_ERROR
     return status

@@ -139,3 +139,12 @@ def random_text(path, tokens=20_000, vocabulary=300, seed=0):
     ranks = np.minimum(rng.zipf(1.3, tokens), vocabulary) - 1
     path.write_text(" ".join(f"w{r}" for r in ranks) + "\n")
     return path
+
+
+def sh(cmd, cwd, env=None, stdin=None, timeout=120):
+    """Run `cmd` with bash (pipefail) in `cwd`, wp's cache inside it; a CompletedProcess of text."""
+    import subprocess
+
+    return subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, input=stdin,
+                          env={**os.environ, "WP_CACHE_DIR": str(Path(cwd) / "cache"), **(env or {})})

@@ -1,4 +1,4 @@
-"""Close spellings (`edge.spelling`): the other cases of the word, then exactly difflib's matches,
+"""Close spellings (`vectors.spelling`): the other cases of the word, then exactly difflib's matches,
 only faster."""
 
 import difflib
@@ -6,7 +6,7 @@ import difflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.spelling import Speller, close_spellings
+from vectors.spelling import Speller, close_spellings
 
 LETTERS = "abcdeöAÖ\U0010ffff "
 

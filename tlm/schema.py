@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from edge.spelling import is_text
+from vectors.spelling import is_text
 
 MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
 MAX_HISTORY = 1_000_000  # epochs (as many as one plan may have)

@@ -11,8 +11,8 @@ from collections import Counter
 
 import numpy as np
 
-from edge.errors import UnknownWordError, UserError, unknown_word
-from edge.spelling import composed
+from edge.errors import UnknownWordError, UserError
+from vectors.spelling import composed, unknown_word
 
 UNK = "<unk>"
 

@@ -12,7 +12,6 @@ not a plain `.npy`) raises `StoreError`; the caller rebuilds it from its source.
 vectors come from (`wp.models`) and what is asked of them (`WordVectors`).
 """
 
-import errno
 import json
 import os
 import shutil
@@ -21,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge import signals
-from edge.spelling import is_text
+from vectors.spelling import is_text
 from vectors.word_vectors import WordVectors, unit_rows
 
 FORMAT = "tinylm-vectors"
@@ -83,10 +81,9 @@ def save(folder, words, vectors, source):
         manifest = {"format": FORMAT, "version": VERSION, "rows": len(words), "dim": int(vectors.shape[1]),
                     "dtype": "float32", "source": source}
         (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        with signals.deferred():
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(tmp, folder)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -133,11 +130,7 @@ def _manifest(folder):
 def _matrix(path, shape):
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)
-    except OSError as e:
-        if e.errno == errno.ENOMEM:  # a memory cap too small to map it: not a damaged entry
-            raise MemoryError(f"cannot map {path}") from None
-        raise StoreError(f"cannot read {path}: {e}") from None
-    except (ValueError, EOFError) as e:  # ValueError: a pickle, or a damaged header
+    except (OSError, ValueError, EOFError) as e:  # ValueError: a pickle, or a damaged header
         raise StoreError(f"cannot read {path}: {e}") from None
     if not isinstance(matrix, np.ndarray) or matrix.dtype != np.float32 or matrix.shape != shape:
         raise StoreError(f"{path} does not hold a float32 matrix of shape {shape}")

@@ -12,8 +12,7 @@ Shapes: N = words, d = dimensions, Q = query words.
 
 import numpy as np
 
-from edge.errors import unknown_word
-from edge.spelling import Speller, composed
+from vectors.spelling import Speller, composed, unknown_word
 
 # Close spellings are looked for among the most frequent words only (rare words make poor
 # suggestions, and indexing 400k words would cost 0.2 s).

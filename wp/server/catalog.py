@@ -44,8 +44,6 @@ class Served:
 
 
 def prepare(loaded):
-    """`Served` models from `wp.models.Loaded` ones (at most `MAX_MODELS`), ready for requests."""
-    if not 1 <= len(loaded) <= MAX_MODELS:
-        raise UserError(f"serve one or {MAX_MODELS} models side by side, not {len(loaded)}")
+    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `wp.cli` checks), ready for requests."""
     return [Served(index, Path(model.name).name, model.vectors.prepare(), Completer(model.vectors.words), model.lm)
             for index, model in enumerate(loaded)]

@@ -16,14 +16,11 @@ import anyio
 import uvicorn
 from threadpoolctl import threadpool_limits
 
-from edge import resources
 from edge.errors import UserError
 
 BACKLOG = 128  # connections waiting to be accepted
 GRACE_S = 3  # on Ctrl-C, requests still running get this long to finish
 THREADS = 8  # requests answered at once; more would only queue for the 2 cores and cost memory
-THREAD_STACK = 8 << 20  # bytes of address space a thread's stack takes (Linux's default)
-BYTES_PER_WORD = 128  # a query's temporaries per vocabulary word (scores, ranks, 3CosMul's (N, 3) cosines)
 LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")  # Host headers a loopback server answers
 
 
@@ -54,29 +51,14 @@ def url(sock, host):
 
 
 def local_names(host):
-    """The Host headers a server listening on loopback answers: this machine's names, and the `host`
-    it was started with (127.0.0.2, 127.1 or a host name for a loopback address) as its address shows
-    it and as browsers rewrite it (::ffff:127.0.0.1 becomes [::ffff:7f00:1]). Any other name is a
-    page elsewhere reaching it through DNS rebinding."""
-    names = [host]
-    try:
-        ip = ipaddress.ip_address(host.split("%")[0])
-        names += [str(ip), str(getattr(ip, "ipv4_mapped", None) or ip)]
-    except ValueError:  # a host name
-        pass
-    names = list(dict.fromkeys(names))
-    return (*LOCAL_NAMES, *names, *(f"[{name}]" for name in names))
+    """The Host headers a server listening on loopback answers: this machine's names and the `host`
+    it was started with. Any other name is a page elsewhere reaching it through DNS rebinding."""
+    return (*LOCAL_NAMES, host, f"[{host}]")
 
 
 def is_loopback(sock):
     """Whether only this machine can reach the socket."""
-    return is_loopback_address(sock.getsockname()[0])
-
-
-def is_loopback_address(address):
-    """Whether an address (IPv4, IPv6 with or without a zone, or IPv4 mapped into IPv6) is this machine's."""
-    ip = ipaddress.ip_address(address.split("%")[0])
-    return (getattr(ip, "ipv4_mapped", None) or ip).is_loopback
+    return ipaddress.ip_address(sock.getsockname()[0]).is_loopback
 
 
 class _Server(uvicorn.Server):
@@ -102,13 +84,6 @@ def server(app, on_ready, should_stop):
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none",
                             timeout_graceful_shutdown=GRACE_S)
     return _Server(config, on_ready, should_stop)
-
-
-def require_memory(words):
-    """Refuse to serve (a `UserError`) when THREADS requests at once on `words` words would not fit."""
-    resources.require(THREADS * (THREAD_STACK + BYTES_PER_WORD * words),
-                      f"answering {THREADS} requests at once on {words:,} words",
-                      "raise the memory limit (ulimit -v) or serve a smaller model")
 
 
 def serve(server, sock):

@@ -2,7 +2,7 @@
 string is text at all (`is_text`: JSON escapes can spell half of a surrogate pair), and close
 spellings of a word that is not in a vocabulary: the same word in other case first, then
 difflib's `get_close_matches`, exactly, made fast enough for a 50,000-word vocabulary (about 100 ms
-of pure Python otherwise, on every typo).
+of pure Python otherwise, on every typo); `unknown_word` makes the error that names them.
 
 difflib ranks candidates by `ratio()` and skips any whose cheaper upper bound `quick_ratio()` is below
 the cutoff. That bound only counts shared characters: 2 * (sum over characters of the smaller of
@@ -16,6 +16,8 @@ import unicodedata
 from collections import Counter
 
 import numpy as np
+
+from edge.errors import UnknownWordError
 
 MAX_WORD = 100  # difflib is quadratic in the word's length: longer words get no suggestions
 
@@ -84,3 +86,12 @@ def is_text(word):
     except UnicodeEncodeError:
         return False
     return True
+
+
+def unknown_word(word, candidates, size, what="the vocabulary"):
+    """The `UnknownWordError` for `word`, suggesting close spellings among `candidates` (a list of
+    words, or a `Speller` made of them)."""
+    close = close_spellings(word, candidates)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    shown = word if not isinstance(word, str) or len(word) <= 60 else word[:57] + "..."
+    return UnknownWordError(word, f"word {shown!r} is not in {what} ({size:,} words){hint}", close)
