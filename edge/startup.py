@@ -1,6 +1,8 @@
-"""The first thing a command does (`launch`): make a Ctrl-C (or SIGTERM) during the imports at
-start-up exit quietly, with status 130 (143), instead of printing a traceback from inside some
-library's import. `edge.runner` installs the command's own handlers once it is ready.
+"""The first and the last thing a command does (`launch`). First: make a Ctrl-C (or SIGTERM) during
+the imports at start-up exit quietly, with status 130 (143), instead of printing a traceback from
+inside some library's import; `edge.runner` installs the command's own handlers once it is ready.
+Last: ignore both while Python shuts down, when the work is done (Python resets its own handlers
+then, so the second signal of a doubled Ctrl-C would kill the process instead of letting it exit).
 
 Imports nothing but `importlib`, `os`, `signal` and `sys`, so that it is in place a few
 milliseconds after Python starts.
@@ -27,4 +29,7 @@ def launch(module):
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, leave)
-    sys.exit(importlib.import_module(module).main())
+    status = importlib.import_module(module).main()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(status)

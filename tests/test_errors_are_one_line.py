@@ -252,6 +252,11 @@ def test_a_damaged_gutenberg_archive(tmp_path):
         assert not (tmp_path / "m.json").exists()
 
 
+def test_word2vec_text_is_not_named_binary(run, model, tmp_path):
+    assert_clean_error(*run(tlm, "export", "--model", model, "--format", "word2vec", "--output",
+                            tmp_path / "m.bin")[::2], "tlm", ".bin")
+
+
 # ---- the line stays one line -----------------------------------------------------------------------
 
 def test_paths_with_line_breaks_are_shown_escaped(run, tmp_path):
