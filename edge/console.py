@@ -70,8 +70,6 @@ def shown(word):
 
 def note(line):
     """A line for the user on stderr (notes, warnings, errors); never fails."""
-    if sys.stderr is None:
-        return
     try:
         print(line, file=sys.stderr, flush=True)
     except (OSError, ValueError):

@@ -147,11 +147,12 @@ class Locked(UserError):
 
 @contextmanager
 def exclusive(path, what="output", wait_s=0):
-    """Hold the lock of `path`'s target for the block (a hidden `.NAME.lock` beside it); `Locked`
+    """Hold the lock of `path`'s target for the block (a hidden `.NAME.lock` beside it, removed when
+    done); `Locked`
     if another process holds it after `wait_s` seconds, a `UserError` if the lock cannot be made."""
     target = target_of(path)
-    lock = filelock.FileLock(os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock"),
-                             timeout=wait_s)
+    lock_path = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.lock")
+    lock = filelock.FileLock(lock_path, timeout=wait_s)
     try:
         lock.acquire()
     except filelock.Timeout:
@@ -162,4 +163,7 @@ def exclusive(path, what="output", wait_s=0):
     try:
         yield
     finally:
+        # Removed while still held, so that no folder keeps it: a waiter that then locks the removed
+        # file sees it unlinked and locks the one a newcomer creates (filelock checks for that).
+        _remove(lock_path)
         lock.release()

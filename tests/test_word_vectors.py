@@ -53,6 +53,7 @@ def test_same_answers_as_gensim_on_the_fixture(fixture_pair):
             [["he", "she", "his", "percent"], ["the", "a", "he", "she", "it"]])
 
 
+@pytest.mark.slow
 @pytest.mark.glove
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_same_answers_as_gensim_on_glove(glove_pair):
