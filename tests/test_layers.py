@@ -16,6 +16,7 @@ def python(code):
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
+@pytest.mark.slow  # each test here starts a Python process
 def test_import_contracts_are_kept():
     result = subprocess.run([os.path.join(BIN, "lint-imports"), "--no-cache"], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
@@ -23,6 +24,7 @@ def test_import_contracts_are_kept():
     assert "3 kept, 0 broken" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, other", [("wp.cli", "tlm.cli"), ("tlm.cli", "wp.cli")])
 def test_a_command_does_not_load_the_other(command, other):
     result = python(f"import {command}, sys; assert {other!r} not in sys.modules, 'loaded'; "
@@ -30,6 +32,7 @@ def test_a_command_does_not_load_the_other(command, other):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_one_shot_queries_import_neither_gensim_nor_scipy(tmp_path):
     from gensim.test.utils import datapath
 

@@ -179,15 +179,15 @@ def test_other_host_names_are_refused_on_loopback(tmp_path):
         process.communicate(timeout=START_S)
 
 
-@pytest.mark.parametrize("header, status", [("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200),
-                                           ("evil.example:8000", 400)])
-def test_the_host_names_a_loopback_server_answers(header, status):
+def test_the_host_names_a_loopback_server_answers():
     from tests.serve.serving import live
     from wp import models
     from wp.server.app import create_app
 
     with live(create_app([models.load(FIXTURE)], allowed_hosts=running.local_names("127.0.0.1"))) as url:
-        assert httpx.get(f"{url}api/models", headers={"Host": header}, timeout=10).status_code == status
+        for header, status in (("127.0.0.1:8000", 200), ("localhost:8000", 200), ("[::1]:8000", 200),
+                               ("evil.example:8000", 400)):
+            assert httpx.get(f"{url}api/models", headers={"Host": header}, timeout=10).status_code == status, header
 
 
 @pytest.mark.slow
