@@ -26,6 +26,16 @@ class GuardedStdout(io.TextIOBase):
         self.stream = stream
         self.failure = None
 
+    @property
+    def encoding(self):
+        return self.stream.encoding
+
+    def isatty(self):
+        return self.stream.isatty()
+
+    def fileno(self):  # input() edits lines with readline only when stdout is the terminal's
+        return self.stream.fileno()
+
     def writable(self):
         return True
 

@@ -50,7 +50,10 @@ def _load_served(args):
 
 def _answer(args, value, text):
     """`value` as JSON with --json, else `text`."""
-    console.print_json(value) if args.json else print(text)
+    if args.json:
+        console.print_json(value)
+    else:
+        print(text)
 
 
 def cmd_similar(args, loaded):
