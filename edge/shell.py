@@ -5,9 +5,7 @@ Leaves out what the names are (the commands pass them in).
 """
 
 import code
-import signal
 import sys
-import threading
 
 
 class _Console(code.InteractiveConsole):
@@ -37,16 +35,10 @@ class _Console(code.InteractiveConsole):
         raise EOFError
 
 
-def _leave(signum, frame):
-    raise SystemExit(128 + signum)
-
-
 def interact(namespace, banner):
     """Run the shell (banner on stderr) until standard input ends (Ctrl-D or the end of the pipe)
-    or `exit()`; returns the exit status, as Python's shell would give it.
-
-    SIGTERM ends it (status 143): the console would otherwise catch the exception and carry on.
-    Ctrl-C interrupts the line being run, as in Python's own shell.
+    or `exit()`; returns the exit status, as Python's shell would give it. Ctrl-C interrupts the
+    line being run, as in Python's own shell.
     """
     if sys.stdin.isatty():
         try:
@@ -56,7 +48,6 @@ def interact(namespace, banner):
             readline.parse_and_bind("tab: complete")
         except ImportError:  # no readline on this platform: the shell still works
             pass
-    previous = signal.signal(signal.SIGTERM, _leave) if threading.current_thread() is threading.main_thread() else None
     try:
         _Console(namespace, filename="<stdin>").interact(banner=banner, exitmsg="")
     except SystemExit as e:  # exit(), quit(), sys.exit(): their status, as Python gives it
@@ -64,7 +55,4 @@ def interact(namespace, banner):
             return e.code or 0
         print(e.code, file=sys.stderr)
         return 1
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     return 0
