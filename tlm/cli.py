@@ -12,15 +12,16 @@ import sys
 
 import numpy as np
 
-from edge import argtypes, console, files, runner, signals
+from edge import argtypes, console, files, resources, runner, signals
 from edge.argtypes import integer, number, positive_int
 from edge.console import note
 from edge.errors import UserError
 from tlm import corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
-from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
+from tlm.counts import BYTES_PER_NGRAM, DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
 from tlm.model import MAX_EMBEDDING_DIM, TinyLanguageModel
+from tlm.optim import OPTIMIZERS
 from tlm.tokenizer import TRANSFORMS, detokenize, tokenize
 from tlm.vocabulary import UNK
 
@@ -114,9 +115,11 @@ class TrainProgress:
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
                   "reference", "loss", "samples")
 COUNTS_ONLY = ("add_k",)
+LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)"
 
 
-def _check_options_apply(args):
+def _check_options(args):
+    """Options that cannot go together: one line before anything is read."""
     unused = EMBEDDING_ONLY if args.kind == CountModel.kind else COUNTS_ONLY
     given = [name for name in unused if getattr(args, name) not in (None, False)]
     if given:
@@ -124,53 +127,58 @@ def _check_options_apply(args):
         raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
     if args.samples is not None and args.loss != "sampled" and not args.resume:
         raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
+    if args.reference and ((args.optimizer or "sgd") != "sgd" or args.batch_size not in (None, 1)):
+        raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
+    if args.reference and args.loss == "sampled":
+        raise UserError("the reference loop trains the full softmax, not the sampled loss")
 
 
 def cmd_train(args):
-    _check_options_apply(args)
-    if args.kind == CountModel.kind:
-        return _train_counts(args)
-    training.check_settings(args.epochs or 1, args.lr or training.DEFAULT_LR, args.batch_size,
-                            args.optimizer or training.DEFAULT_OPTIMIZER,
-                            args.lr_schedule or training.DEFAULT_SCHEDULE, "reference" if args.reference else "fast",
-                            args.loss or "full")
+    _check_options(args)
     files.check_output(args.output, inputs=_sources(args), what="--output")
     with files.exclusive(args.output, "--output"):
-        try:  # a Ctrl-C here stops at once (a read may block): nothing is lost yet
-            model = _resumed_model(args) if args.resume else TinyLanguageModel(
-                n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
-                seed=args.seed or 0, min_count=args.min_count or 1)
-            texts = read_texts(args, model.config.transforms)
-        except (KeyboardInterrupt, signals.Terminated) as e:
-            note(f"Interrupted before training started: nothing saved, {args.output} left as it was")
-            return runner.EXIT_TERMINATED if isinstance(e, signals.Terminated) else runner.EXIT_INTERRUPTED
+        if args.kind == CountModel.kind:
+            return _train_counts(args)
+        model = _resumed_model(args) if args.resume else TinyLanguageModel(
+            n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
+            seed=args.seed or 0, min_count=args.min_count or 1)
+        texts = read_texts(args, model.config.transforms)
+        train_texts, val_texts = split_val(texts, args.val_fraction)
+        if not args.resume:
+            _build(model, [w for words in train_texts for w in words])
+        examples = training.examples_of(model, train_texts)
+        val = _held_out_examples(model, val_texts, args.val_fraction)
+        _plan(model, args, examples)
+        print(_training_line(texts, train_texts, model))
         with signals.StopRequests() as stop:
-            return _fit_and_save(args, model, texts, stop)
+            return _fit_and_save(args, model, examples, val, stop)
 
 
-def _fit_and_save(args, model, texts, stop):
-    """Train `model` on `texts` by its plan and save it; a stop request ends training after the
-    batch it comes in, and the finished epochs are saved."""
-    train_texts, val_texts = split_val(texts, args.val_fraction)
-    if not args.resume:
-        model.build([w for words in train_texts for w in words])
-    examples = training.examples_of(model, train_texts)
-    val = _held_out_examples(model, val_texts, args.val_fraction)
-    _plan(model, args, examples)
-    print(_training_line(texts, train_texts, model))
-    start = model.training.epochs_done
-    progress = TrainProgress(sys.stderr)
-    try:
-        report = training.fit(model, examples, val, callback=progress, should_stop=stop)
-    except training.TrainingInterrupted as e:
-        progress.close()
-        return _save_interrupted(model, args, e.epochs_done - start, stop)
-    finally:
-        progress.close()
-    if report.skipped_tokens:
-        shown = ", ".join(report.skipped_words[:10]) + (", ..." if len(report.skipped_words) > 10 else "")
-        note(f"Skipped {report.skipped_tokens} tokens ({len(report.skipped_words)} words) not in the "
-             f"model's vocabulary: {shown}")
+def _build(model, words):
+    """The vocabulary and initial parameters, once they are known to fit in memory."""
+    V, d = len(set(words)), model.config.embedding_dim
+    resources.require(4 * (2 * V * d + V) + 8 * V * d, f"a model of {V:,} words x {d} dimensions", LOW_MEMORY)
+    model.build(words)
+
+
+def _fit_and_save(args, model, examples, val, stop):
+    """Train `model` by its plan and save it; a stop request ends training after the batch it comes
+    in, and the finished epochs are saved."""
+    state = model.training
+    resources.require(training.memory_needed(len(model.vocab), model.config.embedding_dim, state.batch_size,
+                                             len(examples), model.n, state.optimizer),
+                      f"training a {model.describe()} with batch size {state.batch_size}", LOW_MEMORY)
+    start = state.epochs_done
+    with contextlib.closing(TrainProgress(sys.stderr)) as progress:
+        try:
+            training.fit(model, examples, val, callback=progress, should_stop=stop)
+        except training.TrainingInterrupted as e:
+            progress.close()
+            return _save_interrupted(model, args, e.epochs_done - start, stop)
+    if examples.skipped_tokens:
+        words = examples.skipped_words
+        shown = ", ".join(words[:10]) + (", ..." if len(words) > 10 else "")
+        note(f"Skipped {examples.skipped_tokens} tokens ({len(words)} words) not in the model's vocabulary: {shown}")
     return _save(model, args.output, stop)
 
 
@@ -205,11 +213,15 @@ def _training_line(texts, train_texts, model):
     """The first line of training output: texts, tokens, vocabulary, parameters (as word2vec and nanoGPT)."""
     names = texts[0][0] if len(texts) == 1 else f"{len(texts)} texts ({texts[0][0]}, ...)"
     tokens = sum(len(words) for words in train_texts)
-    folded = f" incl. <unk> for {len(model.vocabulary.folded):,} rare words" if model.vocabulary.folded else ""
     state = model.training
-    return (f"Training on {names}: {_count(tokens, 'token')}, {_count(len(model.vocab), 'word')}{folded}, "
+    return (f"Training on {names}: {_count(tokens, 'token')}, {_count(len(model.vocab), 'word')}{_folded(model)}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
             f"batch {state.batch_size}, {_count(state.epochs - state.epochs_done, 'epoch')}")
+
+
+def _folded(model):
+    folded = model.vocabulary.folded
+    return f" incl. <unk> for {len(folded):,} rare words" if folded else ""
 
 
 def _count(n, noun):
@@ -232,33 +244,22 @@ def _resumed_model(args):
     return model
 
 
+def _plan_settings(args):
+    """The plan settings given on the command line (None: not given), by `TrainingState`'s names."""
+    return {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule, "batch_size": args.batch_size,
+            "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples}
+
+
 def _plan(model, args, examples):
     """Start the plan the arguments ask for, or (--resume without --epochs) finish the saved one; says which."""
-    old = model.training
-    settings = {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule,
-                "batch_size": args.batch_size, "engine": "reference" if args.reference else None,
-                "loss": args.loss, "samples": args.samples}
+    old, settings = model.training, _plan_settings(args)
     if args.resume and args.epochs is None and not old.finished:
-        for name, given in settings.items():
-            if given is not None and given != getattr(old, name):
-                raise UserError(f"--resume finishes the plan of {args.output}, which has {name} {getattr(old, name)}; "
-                                f"drop the option to finish it exactly, or give --epochs K for a new plan of K epochs")
-        if old.text and old.text != examples.fingerprint():
-            raise UserError(f"--resume finishes the plan of {args.output} exactly, but this text differs from the one "
-                            f"it started on; give the same sources, transforms and --val-fraction, or --epochs K "
-                            f"for a new plan of K epochs on this text")
-        note(f"Resuming {args.output}: finishing its plan, epochs {old.epochs_done + 1}-{old.epochs} of {old.epochs} "
-             f"(lr {old.lr:g}, {old.schedule} schedule at step {old.step})")
-        return
+        return _finish_plan(args, old, settings, examples)
     previous = old if args.resume else None
-    chosen = {name: given if given is not None else (getattr(previous, name) if previous else None)
+    chosen = {name: getattr(previous, name) if given is None and previous else given
               for name, given in settings.items()}
-    epochs = args.epochs or training.DEFAULT_EPOCHS
-    training.new_plan(model, examples, epochs=epochs, lr=chosen["lr"] or training.DEFAULT_LR,
-                      schedule=chosen["schedule"] or training.DEFAULT_SCHEDULE,
-                      optimizer=chosen["optimizer"] or training.DEFAULT_OPTIMIZER,
-                      batch_size=chosen["batch_size"], engine=chosen["engine"] or "fast", loss=chosen["loss"] or "full",
-                      samples=chosen["samples"])
+    epochs = args.epochs or training.DEFAULTS.epochs
+    training.new_plan(model, examples, epochs=epochs, **{k: v for k, v in chosen.items() if v is not None})
     if previous:
         state = model.training
         before = ("its previous plan was finished" if previous.finished else
@@ -267,6 +268,20 @@ def _plan(model, args, examples):
         note(f"Resuming {args.output} with a new plan: {_count(epochs, 'more epoch')}, {state.optimizer} at lr "
              f"{state.lr:g} {decay}, {state.loss} softmax ({before}; {_count(previous.epochs_trained, 'epoch')} "
              f"trained so far)")
+
+
+def _finish_plan(args, old, settings, examples):
+    """--resume without --epochs: the saved plan goes on exactly as it was, on the same text."""
+    for name, given in settings.items():
+        if given is not None and given != getattr(old, name):
+            raise UserError(f"--resume finishes the plan of {args.output}, which has {name} {getattr(old, name)}; "
+                            f"drop the option to finish it exactly, or give --epochs K for a new plan of K epochs")
+    if old.text and old.text != examples.fingerprint():
+        raise UserError(f"--resume finishes the plan of {args.output} exactly, but this text differs from the one "
+                        f"it started on; give the same sources, transforms and --val-fraction, or --epochs K "
+                        f"for a new plan of K epochs on this text")
+    note(f"Resuming {args.output}: finishing its plan, epochs {old.epochs_done + 1}-{old.epochs} of {old.epochs} "
+         f"(lr {old.lr:g}, {old.schedule} schedule at step {old.step})")
 
 
 def _save_interrupted(model, args, epochs_done, stop):
@@ -293,23 +308,23 @@ def _resume_command(args):
 
 
 def _train_counts(args):
-    files.check_output(args.output, inputs=_sources(args), what="--output")
-    with files.exclusive(args.output, "--output"):
-        model = CountModel(n=args.context_window or 2, add_k=args.add_k or DEFAULT_ADD_K, transforms=args.tokenize or [],
-                           min_count=args.min_count or 1)
-        texts = read_texts(args, model.config.transforms)
-        train_texts, val_texts = split_val(texts, args.val_fraction)
-        model.train(train_texts)
-        folded = f" incl. <unk> for {len(model.vocabulary.folded):,} rare words" if model.vocabulary.folded else ""
-        line = (f"Counted {_count(sum(map(len, train_texts)), 'token')}: {_count(len(model.vocab), 'word')}{folded}, "
-                f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
-        if _held_out_examples(model, val_texts, args.val_fraction):
-            result = held_out(model, val_texts)
-            model.history["val_loss"].append(result.loss)
-            line += f"  val_loss={result.loss:.4f}  ppl={_perplexity(result.loss)}"
-        print(line)
-        with signals.StopRequests() as stop:  # counting is quick to redo; a save is not cut in half
-            return _save(model, args.output, stop)
+    model = CountModel(n=args.context_window or 2, add_k=args.add_k or DEFAULT_ADD_K, transforms=args.tokenize or [],
+                       min_count=args.min_count or 1)
+    texts = read_texts(args, model.config.transforms)
+    train_texts, val_texts = split_val(texts, args.val_fraction)
+    tokens = sum(map(len, train_texts))
+    resources.require(BYTES_PER_NGRAM * (model.n + 1) * tokens, f"counting {tokens:,} tokens with n={model.n}",
+                      "try a smaller context window (--context-window) or a shorter text")
+    model.train(train_texts)
+    line = (f"Counted {_count(tokens, 'token')}: {_count(len(model.vocab), 'word')}{_folded(model)}, "
+            f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
+    if _held_out_examples(model, val_texts, args.val_fraction):
+        result = held_out(model, val_texts)
+        model.history["val_loss"].append(result.loss)
+        line += f"  val_loss={result.loss:.4f}  ppl={_perplexity(result.loss)}"
+    print(line)
+    with signals.StopRequests() as stop:  # counting is quick to redo; a save is not cut in half
+        return _save(model, args.output, stop)
 
 
 # ---- using a model ------------------------------------------------------------------------------
@@ -472,13 +487,14 @@ def cmd_generate(args):
 
 # ---- the parser ---------------------------------------------------------------------------------
 
-def build_parser():
-    parser = argtypes.Parser(prog="tlm", description="TinyLM: train a tiny next-word language model from scratch "
-                                                     "with numpy.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
+class _Commands:
+    """Adds subcommands to the parser: each with its function, help, and (mostly) a --model."""
 
-    def command(name, func, help, model=True, json=False, **kwargs):
-        p = sub.add_parser(name, help=help, description=kwargs.pop("description", help), **kwargs)
+    def __init__(self, parser):
+        self.sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=argtypes.Parser)
+
+    def __call__(self, name, func, help, model=True, json=False, **kwargs):
+        p = self.sub.add_parser(name, help=help, description=kwargs.pop("description", help), **kwargs)
         if model:
             p.add_argument("--model", default="model.json", type=argtypes.path, help="model file (default: model.json)")
         if json:
@@ -486,14 +502,27 @@ def build_parser():
         p.set_defaults(func=func)
         return p
 
+
+def build_parser():
+    parser = argtypes.Parser(prog="tlm", description="TinyLM: train a tiny next-word language model from scratch "
+                                                     "with numpy.")
+    command = _Commands(parser)
+    _add_train(command)
+    _add_generate(command)
+    _add_inspecting(command)
+    return parser
+
+
+def _add_train(command):
+    plan = training.DEFAULTS
     p = command("train", cmd_train, "train a model on a text", model=False, epilog=_source_help(),
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 description="Train on files, Gutenberg texts, or (with neither) the built-in chuck.txt.")
     add_source_arguments(p)
     p.add_argument("--epochs", type=integer(1, training.MAX_EPOCHS),
-                   help=f"passes over the text (default: {training.DEFAULT_EPOCHS}; with --resume: finish the saved "
+                   help=f"passes over the text (default: {plan.epochs}; with --resume: finish the saved "
                         f"plan, or K more epochs as a new plan)")
-    p.add_argument("--lr", type=number(0, 1000, low_open=True), help=f"learning rate (default: {training.DEFAULT_LR})")
+    p.add_argument("--lr", type=number(0, training.MAX_LR, low_open=True), help=f"learning rate (default: {plan.lr})")
     p.add_argument("--context-window", type=integer(1, MAX_CONTEXT), metavar="N",
                    help="previous tokens used to predict the next (default: 2)")
     p.add_argument("--embedding-dim", type=integer(1, MAX_EMBEDDING_DIM), metavar="D",
@@ -508,9 +537,9 @@ def build_parser():
                    help="hold out the last F of each text and report val_loss and perplexity each epoch")
     p.add_argument("--batch-size", type=integer(1, 2**31 - 1), metavar="B",
                    help=f"examples per update (default: auto, 1 for tiny texts up to {training.MAX_AUTO_BATCH})")
-    p.add_argument("--optimizer", choices=["sgd", "adam"], help=f"update rule (default: {training.DEFAULT_OPTIMIZER})")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"update rule (default: {plan.optimizer})")
     p.add_argument("--lr-schedule", choices=training.SCHEDULES,
-                   help=f"linear decay to zero over the plan, or constant (default: {training.DEFAULT_SCHEDULE})")
+                   help=f"linear decay to zero over the plan, or constant (default: {plan.schedule})")
     p.add_argument("--loss", choices=training.LOSSES,
                    help="training objective: full softmax, or sampled softmax for large vocabularies (default: full); "
                         "the model and its evaluation are always the full softmax")
@@ -523,6 +552,8 @@ def build_parser():
     p.add_argument("--add-k", type=number(MIN_ADD_K, MAX_ADD_K), metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
 
+
+def _add_generate(command):
     p = command("generate", cmd_generate, "sample text from a model")
     p.add_argument("--length", type=integer(0, MAX_GENERATE), default=50, help="tokens to generate (default: 50)")
     p.add_argument("--prompt", type=argtypes.text(), help='text to start from, e.g. "how much"')
@@ -532,6 +563,8 @@ def build_parser():
     p.add_argument("--seed", type=SEED, help="random seed for sampling (default: fresh each run)")
     p.add_argument("--interact", action="store_true", help="then open a Python shell with `model` and `np`")
 
+
+def _add_inspecting(command):
     for name, func, help in (("similar", cmd_similar, "nearest neighbours among the learned word vectors"),
                              ("similarity", cmd_similarity, "cosine similarity of two learned word vectors")):
         p = command(name, func, help, json=True)
@@ -568,7 +601,6 @@ def build_parser():
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
-    return parser
 
 
 def main(argv=None):
