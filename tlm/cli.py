@@ -149,8 +149,8 @@ def cmd_train(args):
         examples = training.examples_of(model, train_texts)
         val = _held_out_examples(model, val_texts, args.val_fraction)
         _plan(model, args, examples)
-        print(_training_line(texts, train_texts, model))
         with signals.StopRequests() as stop:
+            print(_training_line(texts, train_texts, model))
             return _fit_and_save(args, model, examples, val, stop)
 
 

@@ -11,18 +11,22 @@ the export formats for other tools (`tlm/export.py`).
 """
 
 import base64
+import binascii
 import json
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge import files
 from edge.errors import UserError
-from tlm import counts, model, schema  # noqa: F401  (defining the classes registers their kinds)
+from tlm import counts, model  # noqa: F401  (defining the classes registers their kinds)
 from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
 VERSION = 2
 MAX_FILE_BYTES = 10**9  # 1 GB: larger than any model this toolkit trains (Gutenberg-all: 7.3 MB)
+DTYPES = {"float32": "<f4", "int64": "<i8"}
 
 
 class ModelFileError(UserError):
@@ -34,13 +38,36 @@ def encode_arrays(value):
     schema decodes them."""
     if isinstance(value, np.ndarray):
         name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[value.dtype]
-        data = np.ascontiguousarray(value, dtype=schema.DTYPES[name]).tobytes()
+        data = np.ascontiguousarray(value, dtype=DTYPES[name]).tobytes()
         return {"dtype": name, "shape": list(value.shape), "data": base64.b64encode(data).decode("ascii")}
     if isinstance(value, dict):
         return {k: encode_arrays(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [encode_arrays(v) for v in value]
     return value
+
+
+class _Encoded(BaseModel):
+    """Version 2's array: little-endian bytes in base64, with their dtype and shape."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    dtype: Literal[tuple(DTYPES)]
+    shape: list[Annotated[int, Field(ge=0, lt=2**31)]] = Field(max_length=2)
+    data: str
+
+
+def decode_arrays(value):
+    """The inverse of `encode_arrays` for one array object: a writable, native numpy array
+    (`ValueError` saying what is wrong with the object)."""
+    encoded = _Encoded.model_validate(value)
+    try:
+        data = base64.b64decode(encoded.data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("its data is not valid base64") from None
+    size = np.dtype(DTYPES[encoded.dtype]).itemsize * int(np.prod(encoded.shape))
+    if len(data) != size:
+        raise ValueError(f"shape {encoded.shape} needs {size} bytes, its data has {len(data)}")
+    return np.frombuffer(data, dtype=DTYPES[encoded.dtype]).reshape(encoded.shape).astype(encoded.dtype)
 
 
 def save(lm, path):
@@ -74,6 +101,8 @@ def from_json(raw, path="the model"):
     kind = doc.get("kind")
     if not isinstance(kind, str) or kind not in LanguageModel.kinds:
         raise ModelFileError(f"{path} holds a model of unknown kind {str(kind)[:40]!r}")
+    from tlm import schema
+
     doc = {k: v for k, v in doc.items() if k not in ("format", "version", "kind")}
     try:
         return LanguageModel.kinds[kind].from_dict(_upgrade_v1(kind, doc) if version == 1 else doc)

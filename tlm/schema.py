@@ -8,9 +8,7 @@ are read from version 2's base64 objects or version 1's nested lists, and their 
 and shape are checked here once. Leaves out the file itself (`tlm/persistence.py`).
 """
 
-import base64
-import binascii
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
@@ -27,7 +25,6 @@ MAX_HISTORY = 1_000_000  # epochs
 # A learned weight beyond this means a diverged run or a hand-made file; such values overflow the
 # softmax into NaN probabilities.
 MAX_PARAMETER = 1e6
-DTYPES = {"float32": "<f4", "int64": "<i8"}
 
 
 class SchemaError(ValueError):
@@ -49,28 +46,13 @@ def _distinct(words):
 Tokens = Annotated[list[Annotated[str, Strict(), AfterValidator(_token)]], AfterValidator(_distinct)]
 
 
-class _Encoded(BaseModel):
-    """Version 2's array: little-endian bytes in base64, with their dtype and shape."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-    dtype: Literal[tuple(DTYPES)]
-    shape: list[Annotated[int, Field(ge=0, lt=2**31)]] = Field(max_length=2)
-    data: str
-
-
 def _array(value, dtype, limit=None):
     """An encoded array (version 2) or nested lists (version 1) as a writable numpy array of `dtype`,
     every value finite (and within ±limit)."""
     if isinstance(value, dict):
-        encoded = _Encoded.model_validate(value)
-        try:
-            data = base64.b64decode(encoded.data, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("its data is not valid base64") from None
-        size = np.dtype(DTYPES[encoded.dtype]).itemsize * int(np.prod(encoded.shape))
-        if len(data) != size:
-            raise ValueError(f"shape {encoded.shape} needs {size} bytes, its data has {len(data)}")
-        value = np.frombuffer(data, dtype=DTYPES[encoded.dtype]).reshape(encoded.shape)
+        from tlm.persistence import decode_arrays
+
+        value = decode_arrays(value)
     elif isinstance(value, list):
         if dtype == np.int64 and not all(type(x) is int for x in value):
             raise ValueError("must be whole numbers")
@@ -80,7 +62,7 @@ def _array(value, dtype, limit=None):
             raise ValueError("must be an array of numbers") from None
     else:
         raise ValueError("must be an array")
-    value = value.astype(dtype)  # a native, writable copy
+    value = value.astype(dtype, copy=False)
     if value.dtype.kind == "f" and not np.isfinite(value).all():
         raise ValueError("holds NaN or infinite values")
     if limit is not None and value.size and np.abs(value).max() > limit:
@@ -220,7 +202,7 @@ def describe(error):
     shown = "" if error["type"] in ("missing", "extra_forbidden") else f", got {_shown(error['input'])}"
     message = {"missing": "is missing", "extra_forbidden": "is not a known field"}.get(
         error["type"], error["msg"][:1].lower() + error["msg"][1:])
-    return f"{where or 'the file'} {message}{shown}"
+    return f"{where or 'the file'}: {message}{shown}"
 
 
 def _shown(value):
