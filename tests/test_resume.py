@@ -113,20 +113,3 @@ def test_the_interruption_message_says_how_to_finish(text, tmp_path):
     assert f"`{command}` finishes the plan" in err
 
 
-def test_version_1_files_still_load_and_resume(tmp_path, run, chuck_words):
-    v1 = {"format": "tinylm-model", "version": 1, "kind": "embedding",
-          "config": {"n": 2, "embedding_dim": 2, "transforms": [], "seed": 0, "lr": 0.1, "batch_size": 1,
-                     "optimizer": "sgd", "schedule": "linear", "epochs_trained": 1},
-          "vocab": ["a", "b", "c"], "word_counts": [3, 2, 1],
-          "E": [[0.1, 0.2], [0.3, -0.1], [0.0, 0.5]], "W": [[0.1, 0.2, 0.3], [-0.1, 0.0, 0.2]], "b": [0.0, 0.1, -0.1],
-          "history": {"loss": [1.1], "val_loss": [None]}}
-    path = tmp_path / "v1.json"
-    path.write_text(json.dumps(v1))
-    model = persistence.load(path)
-    assert model.vocab == ["a", "b", "c"] and model.training.epochs_trained == 1 and model.training.finished
-    np.testing.assert_array_equal(model.E, np.array(v1["E"], dtype=np.float32))
-    text = tmp_path / "abc.txt"
-    text.write_text("a b c a b a " * 20)
-    code, _, err = run(main, "train", "--filepath", text, "--resume", "--epochs", 1, "--output", path)
-    assert code == 0, err
-    assert json.loads(path.read_text())["version"] == 2

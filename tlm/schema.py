@@ -199,10 +199,10 @@ def describe(error):
     if error["type"] == "value_error":  # our own validators' messages
         message = str(error["ctx"]["error"])
         return f"{where} {message}" if where else message
-    shown = "" if error["type"] in ("missing", "extra_forbidden") else f", got {_shown(error['input'])}"
-    message = {"missing": "is missing", "extra_forbidden": "is not a known field"}.get(
-        error["type"], error["msg"][:1].lower() + error["msg"][1:])
-    return f"{where or 'the file'}: {message}{shown}"
+    where = where or "the file"
+    if error["type"] in ("missing", "extra_forbidden", "unexpected_keyword_argument"):
+        return f"{where} {'is missing' if error['type'] == 'missing' else 'is not a known field'}"
+    return f"{where}: {error['msg'][:1].lower() + error['msg'][1:]}, got {_shown(error['input'])}"
 
 
 def _shown(value):
