@@ -124,6 +124,7 @@ def test_interact_on_a_terminal_runs_each_block_ended_by_ctrl_d(trained, run, mo
     assert "SyntaxError: '(' was never closed" in err and "IndentationError: expected an indented block" in err
 
 
+@pytest.mark.slow
 def test_interact_through_the_installed_command(trained):
     tlm = os.path.join(os.path.dirname(sys.executable), "tlm")
     result = subprocess.run([tlm, "generate", "--model", str(trained[0]), "--interact"], input="print(model.E.shape)\n",
@@ -191,6 +192,7 @@ def test_help_lists_every_transform(run):
         assert re.search(rf"^\s+{name}\s+\S", out, re.M), name
 
 
+@pytest.mark.slow
 @needs_gutenberg
 def test_gutenberg_text(tmp_path, run):
     path = tmp_path / "carroll.json"
@@ -277,6 +279,9 @@ def test_ctrl_c_saves_complete_epochs_only(tmp_path, run, monkeypatch):
     (["train", "--lr", "-1"], "--lr"),
     (["train", "--val-fraction", "1.5"], "--val-fraction"),
     (["train", "--batch-size", "0"], "--batch-size"),
+    (["train", "--reference", "--optimizer", "adam"], "the reference loop is plain per-example SGD"),
+    (["train", "--reference", "--batch-size", "4"], "the reference loop is plain per-example SGD"),
+    (["train", "--reference", "--loss", "sampled"], "the reference loop trains the full softmax"),
 ])
 def test_bad_settings(run, tmp_path, argv, needle):
     assert_clean_error(*run(main, *argv, "--output", tmp_path / "m.json")[::2], needle)

@@ -160,6 +160,7 @@ def test_export_tsv_for_the_embedding_projector(pets, run, tmp_path):
                                   model.E[[model.index(w) for w in words]])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["--words", "cat", "dog", "bird", "fish"], ["--loss"]])
 def test_plots_are_written(pets, run, tmp_path, extra):
     path = tmp_path / "plot.png"

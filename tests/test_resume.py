@@ -29,6 +29,7 @@ def interrupt_after(process, line_start):
     return process.returncode, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_interrupted_and_resumed_equals_uninterrupted(text, tmp_path, run, setting):
     extra = SETTINGS[setting]
@@ -103,6 +104,7 @@ def test_finishing_a_plan_on_other_text_is_refused(text, tmp_path, run):
     assert run(main, "train", "--filepath", other, "--resume", "--epochs", 1, "--output", path)[0] == 0
 
 
+@pytest.mark.slow
 def test_the_interruption_message_says_how_to_finish(text, tmp_path):
     path = tmp_path / "m.json"
     process = start("tlm", "train", "--filepath", text, "-t", "lower", "--val-fraction", "0.1", "--epochs", 200,
