@@ -21,7 +21,6 @@ from tlm.training import TrainingState
 from tlm.vocabulary import UNK
 
 MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
-MAX_HISTORY = 1_000_000  # epochs
 # A learned weight beyond this means a diverged run or a hand-made file; such values overflow the
 # softmax into NaN probabilities.
 MAX_PARAMETER = 1e6
@@ -87,8 +86,8 @@ class _Strict(BaseModel):
 
 
 class History(_Strict):
-    loss: list[Loss] = Field(max_length=MAX_HISTORY)
-    val_loss: list[Loss | None] = Field(max_length=MAX_HISTORY)
+    loss: list[Loss]
+    val_loss: list[Loss | None]
 
 
 class _ModelFile(_Strict):
