@@ -6,9 +6,12 @@ after some epochs and resumed ends with exactly the parameters of the same run l
 epoch's shuffle comes from (seed, epochs trained), the schedule from the plan's step count, and
 Adam's moments from the file.
 
-Two engines run the same model: the lab's per-example loop calling `model._step` (for teaching and
-comparison) and the batched fast path of `tlm/batched.py` (the default). Leaves out the model's
-math, files and printing.
+`fit` is the lab's loop: for each epoch, for each batch, one step (forward, loss, backward,
+update); what an epoch's batches add up to (progress, divergence, stop requests) is `_Epoch.add`,
+and going back to the last complete epoch when training stops inside one is one context manager
+around the loop. Steps come from the lab's per-example `model._step` (for teaching and
+comparison), the batched fast path of `tlm/batched.py` (the default) or sampled softmax. Leaves out
+the model's math, files, printing, and checking what people type (the command does).
 """
 
 import hashlib
@@ -219,7 +222,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     callback : callable, optional
         Receives `Progress` and `EpochEnd` events.
     should_stop : callable, optional
-        Asked after every batch; when it returns True training stops as on Ctrl-C.
+        Asked after every batch but an epoch's last; when it returns True training stops as on Ctrl-C.
 
     Raises
     ------
