@@ -115,3 +115,15 @@ def test_the_interruption_message_says_how_to_finish(text, tmp_path):
     assert f"`{command}` finishes the plan" in err
 
 
+
+
+def test_the_reference_loop_refuses_the_adam_plan_it_would_resume(tmp_path, run):
+    from tests.conftest import CHUCK
+
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", CHUCK, "--optimizer", "adam", "--epochs", 1, "--output", path)[0] == 0
+    before = path.read_bytes()
+    code, _, err = run(main, "train", "--filepath", CHUCK, "--resume", "--epochs", 1, "--reference", "--output", path)
+    assert code == 1 and err.strip() == ("tlm: error: the reference loop is plain per-example SGD: use it with the "
+                                         "sgd optimizer and batch size 1")
+    assert path.read_bytes() == before

@@ -113,7 +113,8 @@ LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (-
 
 
 def _check_options(args):
-    """Options that cannot go together: one line before anything is read."""
+    """Options that do not apply to the kind of model: one line before anything is read (the plan's
+    settings that cannot go together are `_plan`'s, as a resumed plan brings its own)."""
     unused = EMBEDDING_ONLY if args.kind == CountModel.kind else COUNTS_ONLY
     given = [name for name in unused if getattr(args, name) not in (None, False)]
     if given:
@@ -121,10 +122,6 @@ def _check_options(args):
         raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
     if args.samples is not None and args.loss != "sampled" and not args.resume:
         raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
-    if args.reference and ((args.optimizer or "sgd") != "sgd" or args.batch_size not in (None, 1)):
-        raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
-    if args.reference and args.loss == "sampled":
-        raise UserError("the reference loop trains the full softmax, not the sampled loss")
 
 
 def cmd_train(args):
@@ -136,6 +133,7 @@ def cmd_train(args):
         model = _resumed_model(args) if args.resume else TinyLanguageModel(
             n=args.context_window or 2, embedding_dim=args.embedding_dim or 32, transforms=args.tokenize or [],
             seed=args.seed or 0, min_count=args.min_count or 1)
+        _check_plan(args, model)
         texts = read_texts(args, model.config.transforms)
         train_texts, val_texts = split_val(texts, args.val_fraction)
         if not args.resume:
@@ -244,14 +242,29 @@ def _plan_settings(args):
             "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples}
 
 
+def _chosen(settings, previous):
+    """The settings of a new plan: those given, else (resuming) the previous plan's."""
+    return {name: getattr(previous, name) if given is None and previous else given for name, given in settings.items()}
+
+
+def _check_plan(args, model):
+    """Settings that cannot go together, as given or brought by the plan resumed."""
+    chosen = _chosen(_plan_settings(args), model.training if args.resume else None)
+    if chosen["engine"] != "reference":
+        return
+    if chosen["optimizer"] not in (None, "sgd") or chosen["batch_size"] not in (None, 1):
+        raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
+    if chosen["loss"] == "sampled":
+        raise UserError("the reference loop trains the full softmax, not the sampled loss")
+
+
 def _plan(model, args, examples):
     """Start the plan the arguments ask for, or (--resume without --epochs) finish the saved one; says which."""
     old, settings = model.training, _plan_settings(args)
     if args.resume and args.epochs is None and not old.finished:
         return _finish_plan(args, old, settings, examples)
     previous = old if args.resume else None
-    chosen = {name: getattr(previous, name) if given is None and previous else given
-              for name, given in settings.items()}
+    chosen = _chosen(settings, previous)
     epochs = args.epochs or training.DEFAULTS.epochs
     training.new_plan(model, examples, epochs=epochs, **{k: v for k, v in chosen.items() if v is not None})
     if previous:
