@@ -124,6 +124,5 @@ def test_the_reference_loop_refuses_the_adam_plan_it_would_resume(tmp_path, run)
     assert run(main, "train", "--filepath", CHUCK, "--optimizer", "adam", "--epochs", 1, "--output", path)[0] == 0
     before = path.read_bytes()
     code, _, err = run(main, "train", "--filepath", CHUCK, "--resume", "--epochs", 1, "--reference", "--output", path)
-    assert code == 1 and err.strip() == ("tlm: error: the reference loop is plain per-example SGD: use it with the "
-                                         "sgd optimizer and batch size 1")
+    assert code == 1 and len(err.splitlines()) == 1 and "reference loop" in err and "sgd" in err
     assert path.read_bytes() == before
