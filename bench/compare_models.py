@@ -15,7 +15,7 @@ from tlm.counts import DEFAULT_ADD_K, CountModel
 from tlm.evaluation import held_out
 from tlm.model import TinyLanguageModel
 from tlm.tokenizer import tokenize
-from tlm.training import DEFAULT_LR
+from tlm.training import DEFAULTS
 from vectors import benchmarks
 from vectors.word_vectors import WordVectors
 
@@ -74,7 +74,7 @@ def compare(fileid, epochs, dim, window, seed):
 
 def _train_embedding(words, epochs, dim, window, seed):
     model = TinyLanguageModel(n=window, embedding_dim=dim, seed=seed)
-    model.train(words, epochs=epochs, lr=DEFAULT_LR)
+    model.train(words, epochs=epochs, lr=DEFAULTS.lr)
     return model
 
 

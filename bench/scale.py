@@ -41,7 +41,7 @@ from clock import TrainingClock  # noqa: E402
 from train_speed import measure_floor  # noqa: E402
 
 from tlm import corpus, persistence, sampled, training  # noqa: E402
-from tlm.cli import split_val  # noqa: E402
+from tlm.train_command import split_val  # noqa: E402
 from tlm.model import TinyLanguageModel  # noqa: E402
 from tlm.tokenizer import tokenize  # noqa: E402
 from tlm.vocabulary import UNK  # noqa: E402
@@ -67,7 +67,7 @@ def peak_rss_mb():
 
 # ---- engines, each in its own process -----------------------------------------------------------
 
-def run_tlm(loss, epochs, quick, workdir, samples=None, lr=training.DEFAULT_LR, stop_after=None):
+def run_tlm(loss, epochs, quick, workdir, samples=None, lr=training.DEFAULTS.lr, stop_after=None):
     """Train one tlm model with held-out checkpoints (a plan of `epochs`, stopped after `stop_after`
     if given); save it; return the result dict."""
     train, val = load_texts(quick)
@@ -135,7 +135,7 @@ def engine_main(args):
     if args.engine in ("full", "sampled"):
         full = args.engine == "full"
         result = run_tlm(args.engine, args.epochs, args.quick, workdir, samples=args.samples[0],
-                         lr=training.DEFAULT_LR if full else args.lr, stop_after=args.full_epochs if full else None)
+                         lr=training.DEFAULTS.lr if full else args.lr, stop_after=args.full_epochs if full else None)
     else:
         result = run_word2vec(args.engine == "skipgram", args.epochs, args.quick, workdir)
     print(json.dumps(result))
@@ -271,7 +271,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", action="append", choices=["speed", "quality", "file"],
                         help="what to measure (repeatable; default: all three)")
-    parser.add_argument("--epochs", type=int, default=training.DEFAULT_EPOCHS, help="epochs of every model's plan")
+    parser.add_argument("--epochs", type=int, default=training.DEFAULTS.epochs, help="epochs of every model's plan")
     parser.add_argument("--full-epochs", type=int, default=2,
                         help="the full softmax's plan is stopped after this many epochs (the target is its first)")
     parser.add_argument("--blas-threads", type=int, default=1,
@@ -280,8 +280,8 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, action="append",
                         help=f"sampled softmax's candidates per batch (repeatable: one run each; the first is "
                              f"compared for quality; default: tlm's {sampled.DEFAULT_SAMPLES})")
-    parser.add_argument("--lr", type=float, default=training.DEFAULT_LR,
-                        help=f"sampled softmax's learning rate (default: tlm's {training.DEFAULT_LR})")
+    parser.add_argument("--lr", type=float, default=training.DEFAULTS.lr,
+                        help=f"sampled softmax's learning rate (default: tlm's {training.DEFAULTS.lr})")
     parser.add_argument("--quick", action="store_true", help=f"{len(QUICK_TEXTS)} texts, 2 epochs")
     parser.add_argument("--workdir", type=Path, default=HERE / ".scale", help="where the models go")
     parser.add_argument("--engine", choices=["full", "sampled", "cbow", "skipgram"], help=argparse.SUPPRESS)

@@ -35,18 +35,19 @@ def test_words_sharing_every_context_become_nearest_neighbours():
     assert model.similarity("cat", "dog") > max(model.similarity("cat", w) for w in ("bird", "fish", "tree", "lake"))
 
 
-@pytest.fixture
-def tiny_text(tmp_path):
-    path = tmp_path / "pets.txt"
+@pytest.fixture(scope="module")
+def tiny_text(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pets") / "pets.txt"
     path.write_text(" ".join(shared_context_corpus()) + "\n")
     return path
 
 
-@pytest.fixture
-def pets(tiny_text, tmp_path, run):
-    path = tmp_path / "pets.json"
-    assert run(main, "train", "--filepath", tiny_text, "--context-window", "1", "--embedding-dim", "8",
-               "--epochs", "10", "--output", path, "--val-fraction", "0.2")[0] == 0
+@pytest.fixture(scope="module")
+def pets(tiny_text):
+    """A model trained once for the module; the tests only read it."""
+    path = tiny_text.with_name("pets.json")
+    assert main(["train", "--filepath", str(tiny_text), "--context-window", "1", "--embedding-dim", "8",
+                 "--epochs", "10", "--output", str(path), "--val-fraction", "0.2"]) == 0
     return path
 
 
@@ -160,6 +161,7 @@ def test_export_tsv_for_the_embedding_projector(pets, run, tmp_path):
                                   model.E[[model.index(w) for w in words]])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["--words", "cat", "dog", "bird", "fish"], ["--loss"]])
 def test_plots_are_written(pets, run, tmp_path, extra):
     path = tmp_path / "plot.png"

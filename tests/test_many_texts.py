@@ -1,8 +1,6 @@
 """Training on more text: several texts at once (no example spans two, each text's tail held out),
---min-count folding rare words into <unk>, and model files (version 2's base64 arrays, version 1
-still loading)."""
+and --min-count folding rare words into <unk>."""
 
-import base64
 import io
 import json
 import sys
@@ -155,57 +153,3 @@ def test_generate_cli_never_emits_unk(tmp_path, run):
     assert code == 0 and UNK not in out and len(out.split()) == 200
 
 
-# ---- model files --------------------------------------------------------------------------------
-
-def test_version_2_arrays_are_exact_little_endian_float32(folded):
-    model = persistence.load(folded[0])
-    doc = json.loads(folded[0].read_text())
-    for name in "EWb":
-        stored = doc["params"][name]
-        raw = np.frombuffer(base64.b64decode(stored["data"]), dtype="<f4").reshape(stored["shape"])
-        np.testing.assert_array_equal(raw, getattr(model, name))
-    assert doc["version"] == 2 and doc["folded"] == sorted(model.vocabulary.folded)
-
-
-def v1_document():
-    """A version-1 file as the first tlm wrote it: arrays as nested lists, settings in config."""
-    vocab = ["a", "b", "c"]
-    rng = np.random.default_rng(0)
-    E, W, b = (rng.standard_normal(s).astype(np.float32) for s in ((3, 2), (2, 3), (3,)))
-    doc = {"format": "tinylm-model", "version": 1, "kind": "embedding",
-           "config": {"n": 1, "embedding_dim": 2, "transforms": [], "seed": 4, "lr": 0.05, "batch_size": 1,
-                      "optimizer": "sgd", "schedule": "linear", "epochs_trained": 3},
-           "vocab": vocab, "word_counts": [4, 2, 1], "E": E.tolist(), "W": W.tolist(), "b": b.tolist(),
-           "history": {"loss": [1.2, 1.1, 1.0], "val_loss": [None, None, None]}}
-    return doc, E, W, b
-
-
-def test_version_1_file_still_loads(tmp_path, run):
-    doc, E, W, b = v1_document()
-    path = tmp_path / "v1.json"
-    path.write_text(json.dumps(doc))
-    model = persistence.load(path)
-    assert model.vocab == ["a", "b", "c"] and model.n == 1 and model.config.seed == 4
-    for name, expected in zip("EWb", (E, W, b)):
-        np.testing.assert_array_equal(getattr(model, name), expected)
-    state = model.training
-    assert (state.lr, state.epochs_trained, state.finished) == (0.05, 3, True)
-    assert model.history["loss"] == [1.2, 1.1, 1.0] and model.word_counts.tolist() == [4, 2, 1]
-    code, out, err = run(main, "generate", "--model", path, "--length", "5", "--seed", "0")
-    assert code == 0 and set(out.split()) <= {"a", "b", "c"}
-    # Saving it again writes version 2 with the same numbers.
-    persistence.save(model, tmp_path / "v2.json")
-    again = persistence.load(tmp_path / "v2.json")
-    np.testing.assert_array_equal(again.E, E)
-    assert json.loads((tmp_path / "v2.json").read_text())["version"] == 2
-
-
-def test_resume_a_version_1_file(tmp_path, run):
-    doc, *_ = v1_document()
-    path = tmp_path / "v1.json"
-    path.write_text(json.dumps(doc))
-    text = tmp_path / "abc.txt"
-    text.write_text("a b c a b c a b\n")
-    code, out, err = run(main, "train", "--resume", "--filepath", text, "--epochs", "1", "--output", path)
-    assert code == 0, err
-    assert persistence.load(path).training.epochs_trained == 4

@@ -29,6 +29,7 @@ def interrupt_after(process, line_start):
     return process.returncode, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_interrupted_and_resumed_equals_uninterrupted(text, tmp_path, run, setting):
     extra = SETTINGS[setting]
@@ -103,6 +104,7 @@ def test_finishing_a_plan_on_other_text_is_refused(text, tmp_path, run):
     assert run(main, "train", "--filepath", other, "--resume", "--epochs", 1, "--output", path)[0] == 0
 
 
+@pytest.mark.slow
 def test_the_interruption_message_says_how_to_finish(text, tmp_path):
     path = tmp_path / "m.json"
     process = start("tlm", "train", "--filepath", text, "-t", "lower", "--val-fraction", "0.1", "--epochs", 200,
@@ -113,20 +115,14 @@ def test_the_interruption_message_says_how_to_finish(text, tmp_path):
     assert f"`{command}` finishes the plan" in err
 
 
-def test_version_1_files_still_load_and_resume(tmp_path, run, chuck_words):
-    v1 = {"format": "tinylm-model", "version": 1, "kind": "embedding",
-          "config": {"n": 2, "embedding_dim": 2, "transforms": [], "seed": 0, "lr": 0.1, "batch_size": 1,
-                     "optimizer": "sgd", "schedule": "linear", "epochs_trained": 1},
-          "vocab": ["a", "b", "c"], "word_counts": [3, 2, 1],
-          "E": [[0.1, 0.2], [0.3, -0.1], [0.0, 0.5]], "W": [[0.1, 0.2, 0.3], [-0.1, 0.0, 0.2]], "b": [0.0, 0.1, -0.1],
-          "history": {"loss": [1.1], "val_loss": [None]}}
-    path = tmp_path / "v1.json"
-    path.write_text(json.dumps(v1))
-    model = persistence.load(path)
-    assert model.vocab == ["a", "b", "c"] and model.training.epochs_trained == 1 and model.training.finished
-    np.testing.assert_array_equal(model.E, np.array(v1["E"], dtype=np.float32))
-    text = tmp_path / "abc.txt"
-    text.write_text("a b c a b a " * 20)
-    code, _, err = run(main, "train", "--filepath", text, "--resume", "--epochs", 1, "--output", path)
-    assert code == 0, err
-    assert json.loads(path.read_text())["version"] == 2
+
+
+def test_the_reference_loop_refuses_the_adam_plan_it_would_resume(tmp_path, run):
+    from tests.conftest import CHUCK
+
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", CHUCK, "--optimizer", "adam", "--epochs", 1, "--output", path)[0] == 0
+    before = path.read_bytes()
+    code, _, err = run(main, "train", "--filepath", CHUCK, "--resume", "--epochs", 1, "--reference", "--output", path)
+    assert code == 1 and len(err.splitlines()) == 1 and "reference loop" in err and "sgd" in err
+    assert path.read_bytes() == before

@@ -52,6 +52,7 @@ def test_every_word_sampled_is_exactly_the_full_softmax(V, d, B, n, seed, extra)
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_mean_sampled_gradient_approaches_the_full_gradient():
     """Averaged over many draws, the sampled gradient nears the full one, nearer as S grows (the
     self-normalised estimate is biased by O(1/S)); one draw alone is much further off."""

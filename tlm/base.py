@@ -12,42 +12,33 @@ Subclasses register themselves under their `kind` (the name in model files). Lea
 (`tlm/persistence.py`), training (`tlm/training.py`) and sampling (`tlm/generation.py`).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field, Strict
+from pydantic.dataclasses import dataclass
 
 from edge.errors import UserError
-from tlm import schema
 from tlm.tokenizer import TRANSFORMS
-from tlm.vocabulary import UNK, Vocabulary
+from tlm.vocabulary import Vocabulary
 
 MAX_CONTEXT = 64  # longest context window a model (or its file) may have
 
 
-@dataclass
+def Whole(low, high=2**63 - 1):
+    """The type of a setting that is a whole number from `low` to `high` (not a bool, not 2.0)."""
+    return Annotated[int, Strict(), Field(ge=low, le=high)]
+
+
+@dataclass(config=ConfigDict(extra="forbid"))
 class Config:
-    """Settings every model kind has: the context window, the tokenizer transforms, the vocabulary's fold."""
+    """Settings every model kind has: the context window, the tokenizer transforms, the vocabulary's
+    fold. Each field's type says its range: model files are checked against it (`tlm/schema.py`)."""
 
-    n: int = 2  # context window: how many previous tokens predict the next
-    transforms: list = field(default_factory=list)  # tokenizer transforms, applied in order
-    min_count: int = 1  # rarer tokens are folded into <unk>
-
-    @classmethod
-    def from_dict(cls, doc):
-        """Checked config of a model file (unknown keys are refused, missing ones take defaults)."""
-        if not isinstance(doc, dict):
-            raise schema.SchemaError("config must be a JSON object")
-        unknown = set(doc) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise schema.SchemaError(f"config has unknown settings {sorted(unknown)}")
-        config = cls(**doc)
-        config.check()
-        return config
-
-    def check(self):
-        schema.integer(self.n, "config.n", 1, MAX_CONTEXT)
-        schema.strings(self.transforms, "config.transforms", options=list(TRANSFORMS))
-        schema.integer(self.min_count, "config.min_count", 1, 2**31 - 1)
+    n: Whole(1, MAX_CONTEXT) = 2  # context window: how many previous tokens predict the next
+    transforms: list[Literal[tuple(TRANSFORMS)]] = field(default_factory=list)  # applied in order
+    min_count: Whole(1, 2**31 - 1) = 1  # rarer tokens are folded into <unk>
 
 
 class LanguageModel:
@@ -159,21 +150,18 @@ class LanguageModel:
 
     @classmethod
     def from_dict(cls, doc):
-        """A model from `to_dict`'s output, every field checked (`schema.SchemaError` if not valid)."""
+        """A model from `to_dict`'s output, every field checked first (`schema.SchemaError` if not valid)."""
+        from tlm import schema
+
+        checked = schema.validate(cls.kind, doc)
         model = cls.__new__(cls)
-        model.config = cls.config_class.from_dict(schema.require(doc, "config"))
-        vocab = schema.strings(schema.require(doc, "vocab"), "vocab", distinct=True, tokens=True)
-        if not set(vocab) - {UNK}:
-            raise schema.SchemaError("vocab is empty" if not vocab else f"vocab holds no word but {UNK}")
-        folded = schema.strings(doc.get("folded", []), "folded", distinct=True, tokens=True)
-        if set(folded) & set(vocab):
-            raise schema.SchemaError("a folded word is also in vocab")
-        model.vocabulary = Vocabulary(vocab, folded, model.config.min_count)
-        model.word_counts = schema.counts(schema.require(doc, "word_counts"), "word_counts", len(vocab))
-        model.history = schema.history(schema.require(doc, "history"))
-        model._load_parameters(doc)
+        model.config = checked.config
+        model.vocabulary = Vocabulary(checked.vocab, checked.folded, checked.config.min_count)
+        model.word_counts = checked.word_counts
+        model.history = checked.history.model_dump()
+        model._load_parameters(checked)
         return model
 
-    def _load_parameters(self, doc):
-        """Read and check the kind's own fields of `doc` (called by `from_dict`)."""
+    def _load_parameters(self, checked):
+        """Take the kind's own fields from the checked file (called by `from_dict`)."""
         raise NotImplementedError

@@ -58,11 +58,6 @@ def _gutenberg_reader():
     import nltk
     from nltk.corpus import gutenberg
 
-    # NLTK passes over folders (and archives without the corpus), opens the others, and would wait
-    # for ever on a FIFO.
-    for archive in gutenberg_archives():
-        if not os.path.isdir(archive):
-            files.require_regular(archive, "NLTK's Gutenberg corpus")
     try:
         nltk.data.find("corpora/gutenberg.zip")
     except LookupError:

@@ -9,13 +9,12 @@ embeddings replace. Leaves out files (`tlm/persistence.py`).
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 
 import numpy as np
+from pydantic import Field
+from pydantic.dataclasses import dataclass
 
-from edge import resources
 from edge.errors import UserError
-from tlm import schema
 from tlm.base import Config, LanguageModel
 from tlm.examples import require_examples
 from tlm.vocabulary import Vocabulary
@@ -29,11 +28,7 @@ BYTES_PER_NGRAM = 1000  # a Python tuple, dict entry and Counter: ~800 measured 
 
 @dataclass
 class CountConfig(Config):
-    add_k: float = DEFAULT_ADD_K  # smoothing: every next token gets k extra counts
-
-    def check(self):
-        super().check()
-        schema.number(self.add_k, "config.add_k", low=MIN_ADD_K, high=MAX_ADD_K)
+    add_k: float = Field(default=DEFAULT_ADD_K, strict=True, ge=MIN_ADD_K, le=MAX_ADD_K)  # every next token's extra counts
 
 
 class CountModel(LanguageModel):
@@ -48,12 +43,7 @@ class CountModel(LanguageModel):
     config_class = CountConfig
 
     def __init__(self, n=2, add_k=DEFAULT_ADD_K, transforms=(), min_count=1):
-        config = CountConfig(n=n, transforms=list(transforms), min_count=min_count, add_k=add_k)
-        try:
-            config.check()
-        except schema.SchemaError as e:
-            raise UserError(f"invalid model settings: {e}") from None
-        super().__init__(config)
+        super().__init__(CountConfig(n=n, transforms=list(transforms), min_count=min_count, add_k=add_k))
         self.tables = []
 
     def train(self, words):
@@ -62,9 +52,6 @@ class CountModel(LanguageModel):
         `words` is a token list or a list of token lists (texts; no n-gram spans two).
         """
         texts = [words] if not words or isinstance(words[0], str) else list(words)
-        tokens = sum(len(t) for t in texts)
-        resources.require(BYTES_PER_NGRAM * (self.n + 1) * tokens, f"counting {tokens:,} tokens with n={self.n}",
-                          "try a smaller context window (--context-window) or a shorter text")
         self.vocabulary = Vocabulary.build([w for t in texts for w in t], self.config.min_count)
         encoded = [self.encode(t) for t in texts]
         if not any(len(ids) > self.n for ids in encoded):
@@ -128,22 +115,10 @@ class CountModel(LanguageModel):
                   for table in self.tables]
         return {**super().to_dict(), "ngrams": ngrams}
 
-    def _load_parameters(self, doc):
-        ngrams = schema.require(doc, "ngrams")
-        V = len(self.vocab)
-        if not isinstance(ngrams, list) or len(ngrams) != self.n + 1:
-            raise schema.SchemaError(f"ngrams must hold {self.n + 1} tables")
+    def _load_parameters(self, checked):
         self.tables = []
-        for j, rows in enumerate(ngrams):
-            if not isinstance(rows, list):
-                raise schema.SchemaError(f"ngrams table {j} must be a list")
+        for j, rows in enumerate(checked.ngrams):
             table = defaultdict(Counter)
             for row in rows:
-                if not (isinstance(row, list) and len(row) == j + 2
-                        and all(type(x) is int and 0 <= x < V for x in row[:-1])
-                        and type(row[-1]) is int and 0 < row[-1] < 2**63):
-                    raise schema.SchemaError(f"bad n-gram row {str(row)[:60]} in table {j}")
                 table[tuple(row[:j])][row[j]] = row[-1]
             self.tables.append(table)
-        if not self.tables[0].get(()):
-            raise schema.SchemaError("ngrams table 0 must hold the unigram counts")

@@ -10,14 +10,11 @@ for a batch is `tlm/batched.py` (the fast path, tested equal to `_step`), the ep
 Shapes: V = vocabulary size, d = embedding dimension, n = context window (words).
 """
 
-from dataclasses import dataclass
-
 import numpy as np
+from pydantic.dataclasses import dataclass
 
-from edge import resources
-from edge.errors import UserError
-from tlm import functional, schema, training
-from tlm.base import Config, LanguageModel
+from tlm import functional, training
+from tlm.base import Config, LanguageModel, Whole
 from tlm.functional import softmax
 from tlm.vocabulary import Vocabulary
 
@@ -32,13 +29,8 @@ CHUNK_ELEMENTS = 1 << 22  # (rows x V) logits evaluated at once by mean_loss: 16
 class ModelConfig(Config):
     """The architecture: what it takes to rebuild the model (training settings are `training`)."""
 
-    embedding_dim: int = 32  # d, the length of each word vector
-    seed: int = 0  # initialisation and each epoch's shuffle
-
-    def check(self):
-        super().check()
-        schema.integer(self.embedding_dim, "config.embedding_dim", 1, MAX_EMBEDDING_DIM)
-        schema.integer(self.seed, "config.seed")
+    embedding_dim: Whole(1, MAX_EMBEDDING_DIM) = 32  # d, the length of each word vector
+    seed: Whole(0) = 0  # initialisation and each epoch's shuffle
 
 
 class TinyLanguageModel(LanguageModel):
@@ -73,13 +65,8 @@ class TinyLanguageModel(LanguageModel):
     config_class = ModelConfig
 
     def __init__(self, n=2, embedding_dim=32, transforms=(), seed=0, min_count=1):
-        config = ModelConfig(n=n, transforms=list(transforms), min_count=min_count, embedding_dim=embedding_dim,
-                             seed=seed)
-        try:
-            config.check()
-        except schema.SchemaError as e:
-            raise UserError(f"invalid model settings: {e}") from None
-        super().__init__(config)
+        super().__init__(ModelConfig(n=n, transforms=list(transforms), min_count=min_count,
+                                     embedding_dim=embedding_dim, seed=seed))
         self.E = self.W = self.b = None
         self.training = training.TrainingState()
 
@@ -126,8 +113,6 @@ class TinyLanguageModel(LanguageModel):
         """Make the vocabulary from a token list and initialise E, W, b from the seed."""
         self.vocabulary = Vocabulary.build(words, self.config.min_count)
         V, d = len(self.vocab), self.config.embedding_dim
-        resources.require(4 * (2 * V * d + V) + 8 * V * d, f"a model of {V:,} words x {d} dimensions",
-                          "try a smaller embedding dimension (--embedding-dim) or vocabulary (--min-count)")
         rng = np.random.default_rng(self.config.seed)
         self.E = (INIT_SCALE * rng.standard_normal((V, d))).astype(np.float32)  # (V, d)
         self.W = (INIT_SCALE * rng.standard_normal((d, V))).astype(np.float32)  # (d, V)
@@ -137,10 +122,8 @@ class TinyLanguageModel(LanguageModel):
         self.history = {"loss": [], "val_loss": []}
         self.training = training.TrainingState()
 
-    def train(self, words, epochs=training.DEFAULT_EPOCHS, lr=training.DEFAULT_LR, resume=False, val_words=None,
-              callback=None, batch_size=None, optimizer=training.DEFAULT_OPTIMIZER,
-              schedule=training.DEFAULT_SCHEDULE, reference=False, should_stop=None, loss="full", samples=None):
-        """Learn from a token list for `epochs` epochs (a new plan); returns a `training.TrainReport`.
+    def train(self, words, resume=False, val_words=None, callback=None, should_stop=None, reference=False, **plan):
+        """Learn from a token list by a new plan; returns a `training.TrainReport`.
 
         Parameters
         ----------
@@ -152,17 +135,19 @@ class TinyLanguageModel(LanguageModel):
             Held-out tokens: their mean loss is measured after every epoch.
         callback, should_stop :
             See `training.fit`.
-        batch_size, optimizer, schedule, reference, loss, samples :
-            See `training.new_plan`. batch_size=1, 'sgd', 'constant' is exactly `_step` per example.
+        reference : bool
+            Train with the lab's loop, `_step` per example.
+        plan :
+            epochs, lr, schedule, optimizer, batch_size, loss, samples: see `training.new_plan`
+            (defaults: `training.TrainingState`). batch_size=1, 'sgd', 'constant' is exactly `_step`
+            per example.
         """
         texts = _texts(words)
         if not resume or self.E is None:
             self.build([w for text in texts for w in text])
         examples = training.examples_of(self, texts)
         val = training.examples_of(self, _texts(val_words), required=False) if val_words else None
-        training.new_plan(self, examples, epochs=epochs, lr=lr, schedule=schedule, optimizer=optimizer,
-                          batch_size=batch_size, engine="reference" if reference else "fast", loss=loss,
-                          samples=samples)
+        training.new_plan(self, examples, engine="reference" if reference else "fast", **plan)
         return training.fit(self, examples, val, callback, should_stop)
 
     # ---- using the model ----------------------------------------------------------------------
@@ -212,15 +197,9 @@ class TinyLanguageModel(LanguageModel):
         return {**super().to_dict(), "params": {"E": self.E, "W": self.W, "b": self.b},
                 "training": self.training.to_dict()}
 
-    def _load_parameters(self, doc):
-        V, d = len(self.vocab), self.config.embedding_dim
-        params = schema.require(doc, "params")
-        limit = schema.MAX_PARAMETER
-        self.E = schema.array(schema.require(params, "E", "params"), "E", (V, d), limit=limit)
-        self.W = schema.array(schema.require(params, "W", "params"), "W", (d, V), limit=limit)
-        self.b = schema.array(schema.require(params, "b", "params"), "b", (V,), limit=limit)
-        self.training = training.TrainingState.from_dict(schema.require(doc, "training"),
-                                                         {"E": self.E, "W": self.W, "b": self.b})
+    def _load_parameters(self, checked):
+        self.E, self.W, self.b = checked.params.E, checked.params.W, checked.params.b
+        self.training = checked.training
 
 
 def _texts(words):

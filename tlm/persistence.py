@@ -5,20 +5,22 @@ which every array is an object {"dtype": "float32", "shape": [...], "data": "<ba
 little-endian bytes (exact, and about a quarter of the size of decimal text). Version 1 files
 (arrays as nested lists, training settings inside "config") still load.
 
-Reading never trusts the file: its size is checked before parsing, and every field is checked
-by the model class (`tlm/schema.py`). Leaves out what the numbers mean (the model classes) and
+Reading never trusts the file: its size is checked before parsing, and every field against the
+schema (`tlm/schema.py`), which also decodes the arrays. Leaves out what the numbers mean (the model classes) and
 the export formats for other tools (`tlm/export.py`).
 """
 
 import base64
 import binascii
 import json
+from typing import Annotated, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge import files
 from edge.errors import UserError
-from tlm import counts, model, schema  # noqa: F401  (defining the classes registers their kinds)
+from tlm import counts, model  # noqa: F401  (defining the classes registers their kinds)
 from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
@@ -32,7 +34,8 @@ class ModelFileError(UserError):
 
 
 def encode_arrays(value):
-    """`value` with every numpy array replaced by its base64 form (see the module docstring)."""
+    """`value` with every numpy array replaced by its base64 form (see the module docstring); the
+    schema decodes them."""
     if isinstance(value, np.ndarray):
         name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[value.dtype]
         data = np.ascontiguousarray(value, dtype=DTYPES[name]).tobytes()
@@ -44,37 +47,27 @@ def encode_arrays(value):
     return value
 
 
-def _is_encoded_array(value):
-    return isinstance(value, dict) and set(value) == {"dtype", "shape", "data"}
+class _Encoded(BaseModel):
+    """Version 2's array: little-endian bytes in base64, with their dtype and shape."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    dtype: Literal[tuple(DTYPES)]
+    shape: list[Annotated[int, Field(ge=0, lt=2**31)]] = Field(max_length=2)
+    data: str
 
 
 def decode_arrays(value):
-    """The inverse of `encode_arrays`: base64 array objects become (writable) numpy arrays."""
-    if _is_encoded_array(value):
-        return _decode_array(value)
-    if isinstance(value, dict):
-        return {k: decode_arrays(v) for k, v in value.items()}
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return [decode_arrays(v) for v in value]
-    return value
-
-
-def _decode_array(value):
-    dtype = schema.choice(value["dtype"], "an array's dtype", list(DTYPES))
-    shape = value["shape"]
-    if not (isinstance(shape, list) and len(shape) <= 2 and all(type(s) is int and 0 <= s < 2**31 for s in shape)):
-        raise schema.SchemaError(f"an array's shape must be a list of at most 2 sizes, got {str(shape)[:40]}")
-    if not isinstance(value["data"], str):
-        raise schema.SchemaError("an array's data must be a base64 string")
+    """The inverse of `encode_arrays` for one array object: a writable, native numpy array
+    (`ValueError` saying what is wrong with the object)."""
+    encoded = _Encoded.model_validate(value)
     try:
-        data = base64.b64decode(value["data"], validate=True)
+        data = base64.b64decode(encoded.data, validate=True)
     except (binascii.Error, ValueError):
-        raise schema.SchemaError("an array's data is not valid base64") from None
-    itemsize = np.dtype(DTYPES[dtype]).itemsize
-    if len(data) != itemsize * int(np.prod(shape)):
-        raise schema.SchemaError(f"an array of shape {shape} needs {itemsize * int(np.prod(shape))} bytes, "
-                                 f"its data has {len(data)}")
-    return np.frombuffer(data, dtype=DTYPES[dtype]).reshape(shape).astype(dtype)  # a writable, native copy
+        raise ValueError("its data is not valid base64") from None
+    size = np.dtype(DTYPES[encoded.dtype]).itemsize * int(np.prod(encoded.shape))
+    if len(data) != size:
+        raise ValueError(f"shape {encoded.shape} needs {size} bytes, its data has {len(data)}")
+    return np.frombuffer(data, dtype=DTYPES[encoded.dtype]).reshape(encoded.shape).astype(encoded.dtype)
 
 
 def save(lm, path):
@@ -108,33 +101,34 @@ def from_json(raw, path="the model"):
     kind = doc.get("kind")
     if not isinstance(kind, str) or kind not in LanguageModel.kinds:
         raise ModelFileError(f"{path} holds a model of unknown kind {str(kind)[:40]!r}")
+    from tlm import schema
+
+    doc = {k: v for k, v in doc.items() if k not in ("format", "version", "kind")}
     try:
-        doc = decode_arrays(doc) if version == VERSION else _upgrade_v1(doc)
-        return LanguageModel.kinds[kind].from_dict(doc)
-    except (schema.SchemaError, TypeError, ValueError, KeyError, RecursionError) as e:
+        return LanguageModel.kinds[kind].from_dict(_upgrade_v1(kind, doc) if version == 1 else doc)
+    except schema.SchemaError as e:
         raise ModelFileError(f"{path} is a damaged tlm model file ({str(e)[:200]})") from None
 
 
-def _upgrade_v1(doc):
-    """A version-1 document in version 2's layout (arrays stay nested lists; the schema reads both)."""
-    config = dict(schema.require(doc, "config"))
-    doc = {**doc, "folded": []}
-    if doc["kind"] == "embedding":
-        settings = {k: config.pop(k) for k in ("lr", "batch_size", "optimizer", "schedule", "epochs_trained")
-                    if k in config}
+def _upgrade_v1(kind, doc):
+    """A version-1 document in version 2's layout (arrays stay nested lists; the schema reads both).
+    What is missing or of the wrong type is left for the schema to name."""
+    config = doc.get("config")
+    config = dict(config) if isinstance(config, dict) else config
+    vocab = doc.get("vocab")
+    unseen = [0] * (len(vocab) if isinstance(vocab, list) else 0)  # the first files had no counts
+    doc = {**doc, "config": config, "folded": []}
+    if kind == "embedding":
+        moved = ("lr", "batch_size", "optimizer", "schedule", "epochs_trained")
+        settings = {k: config.pop(k) for k in moved if k in config} if isinstance(config, dict) else {}
         done = settings.pop("epochs_trained", 0)
-        doc["params"] = {k: schema.require(doc, k) for k in "EWb"}
-        if "word_counts" not in doc:  # the first files had none: every word counts as unseen
-            vocab = schema.require(doc, "vocab")
-            doc["word_counts"] = [0] * (len(vocab) if isinstance(vocab, list) else 0)
+        params = {k: doc.pop(k) for k in "EWb" if k in doc}
         # A version-1 run always finished its epochs; Adam's moments were not saved.
-        doc["training"] = {**settings, "epochs": done, "epochs_done": done, "epochs_trained": done}
-    else:  # a count model: its word counts are the unigram table's
-        vocab, ngrams = schema.require(doc, "vocab"), schema.require(doc, "ngrams")
-        word_counts = [0] * (len(vocab) if isinstance(vocab, list) else 0)
-        for row in ngrams[0] if isinstance(ngrams, list) and ngrams and isinstance(ngrams[0], list) else []:
-            if isinstance(row, list) and len(row) == 2 and type(row[0]) is int and 0 <= row[0] < len(word_counts):
-                word_counts[row[0]] = row[1]
-        doc["word_counts"] = word_counts
-    doc["config"] = config
-    return doc
+        return {"word_counts": unseen, **doc, "params": params,
+                "training": {**settings, "epochs": done, "epochs_done": done, "epochs_trained": done}}
+    # A count model: its word counts are the unigram table's.
+    ngrams = doc.get("ngrams")
+    for row in ngrams[0] if isinstance(ngrams, list) and ngrams and isinstance(ngrams[0], list) else []:
+        if isinstance(row, list) and len(row) == 2 and type(row[0]) is int and 0 <= row[0] < len(unseen):
+            unseen[row[0]] = row[1]
+    return {**doc, "word_counts": unseen}

@@ -108,11 +108,11 @@ def backward(contexts, targets, candidates, ctx_emb, W_t, W_c, probs):
     return dE, dW, db
 
 
-def step(model, optimizer, contexts, targets, lr, buffer, rng, sampler):
+def step(model, optimizer, sampler, contexts, targets, lr, rng):
     """One update with sampled softmax on a batch; returns the batch's summed sampled loss.
 
     All randomness comes from `rng` (the epoch's generator), so a resumed run draws the same
-    candidates as an uninterrupted one. `buffer` (the full softmax's) is not needed here.
+    candidates as an uninterrupted one.
     """
     candidates, log_pi = sampler.draw(rng)
     ctx_emb, W_t, W_c, probs = forward(model.E, model.W, model.b, contexts, targets, candidates, log_pi)

@@ -1,115 +1,207 @@
-"""Checking the values read from a model file, one field at a time, before they are trusted.
+"""The model file's schema, declared once with pydantic: the fields every model file has, the
+fields of each kind, and the types they are made of, checked before a model is built from them.
 
-A model file may have been edited by hand, damaged or written by someone hostile: every field is
-checked for its type, range and shape, and the first problem raises `SchemaError` naming the field.
-Leaves out the file itself (`tlm/persistence.py`) and what the fields mean (the model classes).
+A model file may be damaged or edited by hand: `validate` refuses it with `SchemaError`, one line
+naming the first field that is wrong. The settings themselves (`config`, `training`) are the model
+classes' own pydantic dataclasses, so their ranges are written once, where they are defined. Arrays
+are read from version 2's base64 objects or version 1's nested lists, and their finiteness, size
+and shape are checked here once. Leaves out the file itself (`tlm/persistence.py`).
 """
 
-import math
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+from pydantic import model_validator
 
 from vectors.spelling import is_text
+from tlm.counts import CountConfig
+from tlm.model import ModelConfig
+from tlm.training import TrainingState
+from tlm.vocabulary import UNK
 
 MAX_LOSS = 1e4  # nats per token: a cross-entropy beyond this is no trained model's
-MAX_HISTORY = 1_000_000  # epochs (as many as one plan may have)
-MAX_PARAMETER = 1e6  # a learned weight beyond this means a diverged run or a hand-made file
+# A learned weight beyond this means a diverged run or a hand-made file; such values overflow the
+# softmax into NaN probabilities.
+MAX_PARAMETER = 1e6
 
 
 class SchemaError(ValueError):
     """A field of a model file that is missing, of the wrong type, out of range or of the wrong shape."""
 
 
-def require(doc, key, where="the file"):
-    """doc[key] of a dict, or `SchemaError` if `doc` is not a dict or lacks `key`."""
-    if not isinstance(doc, dict):
-        raise SchemaError(f"{where} must be a JSON object")
-    if key not in doc:
-        raise SchemaError(f"{where} lacks {key!r}")
-    return doc[key]
+def _token(word):
+    if not word or any(c in word for c in "\n\r\t") or not is_text(word):
+        raise ValueError(f"holds {_shown(word)}, which no tokenizer makes")
+    return word
 
 
-def integer(value, name, low=0, high=2**63 - 1):
-    if type(value) is not int or not low <= value <= high:
-        raise SchemaError(f"{name} must be a whole number from {low} to {high}, got {_shown(value)}")
-    return value
+def _distinct(words):
+    if len(set(words)) != len(words):
+        raise ValueError("repeats an entry")
+    return words
 
 
-def number(value, name, low=-1e300, high=1e300, positive=False):
-    """A finite int or float in [low, high] (and > 0 if `positive`), as a float."""
-    try:
-        ok = type(value) in (int, float) and math.isfinite(value) and low <= value <= high
-    except OverflowError:  # an integer of hundreds of digits
-        ok = False
-    if not ok or (positive and value <= 0):
-        lower = "above 0" if positive else f"from {low:g}"
-        raise SchemaError(f"{name} must be a finite number {lower} to {high:g}, got {_shown(value)}")
-    return float(value)
+Tokens = Annotated[list[Annotated[str, Strict(), AfterValidator(_token)]], AfterValidator(_distinct)]
 
 
-def choice(value, name, options):
-    if not isinstance(value, str) or value not in options:
-        raise SchemaError(f"{name} must be one of {', '.join(options)}, got {_shown(value)}")
-    return value
+def _array(value, dtype, limit=None):
+    """An encoded array (version 2) or nested lists (version 1) as a writable numpy array of `dtype`,
+    every value finite (and within ±limit)."""
+    if isinstance(value, dict):
+        from tlm.persistence import decode_arrays
 
-
-def strings(value, name, options=None, distinct=False, tokens=False):
-    """A list of strings (each among `options` if given; all different if `distinct`; with `tokens`,
-    each non-empty text without line breaks or tabs, as a tokenizer makes them)."""
-    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-        raise SchemaError(f"{name} must be a list of strings")
-    if tokens:
-        bad = next((s for s in value if not s or any(c in s for c in "\n\r\t") or not is_text(s)), None)
-        if bad is not None:
-            raise SchemaError(f"{name} holds {bad!r}, which no tokenizer makes")
-    if options is not None:
-        for s in value:
-            choice(s, f"an entry of {name}", options)
-    if distinct and len(set(value)) != len(value):
-        raise SchemaError(f"{name} repeats an entry")
-    return list(value)
-
-
-def array(value, name, shape, dtype=np.float32, limit=None):
-    """An array of exactly `shape` and finite values (at most `limit` in size, if given), from a decoded
-    array or (version 1) nested lists."""
-    if not isinstance(value, np.ndarray):
-        if not isinstance(value, list):
-            raise SchemaError(f"{name} must be an array")
+        value = decode_arrays(value)
+    elif isinstance(value, list):
+        if dtype == np.int64 and not all(type(x) is int for x in value):
+            raise ValueError("must be whole numbers")
         try:
             value = np.array(value, dtype=dtype)
         except (ValueError, TypeError, OverflowError):
-            raise SchemaError(f"{name} must be an array of numbers of shape {shape}") from None
-    if value.shape != tuple(shape):
-        raise SchemaError(f"{name} has shape {value.shape}, expected {tuple(shape)}")
+            raise ValueError("must be an array of numbers") from None
+    else:
+        raise ValueError("must be an array")
     value = value.astype(dtype, copy=False)
     if value.dtype.kind == "f" and not np.isfinite(value).all():
-        raise SchemaError(f"{name} holds NaN or infinite values")
+        raise ValueError("holds NaN or infinite values")
     if limit is not None and value.size and np.abs(value).max() > limit:
-        raise SchemaError(f"{name} holds values beyond ±{limit:g}, which no training run makes")
+        raise ValueError(f"holds values beyond ±{limit:g}, which no training run makes")
     return value
 
 
-def counts(value, name, length):
-    """(length,) non-negative int64 counts."""
-    if isinstance(value, list) and not all(type(x) is int for x in value):
-        raise SchemaError(f"{name} must be whole numbers")
-    result = array(value, name, (length,), dtype=np.int64)
-    if (result < 0).any():
-        raise SchemaError(f"{name} must not be negative")
-    return result
+def _counts(value):
+    counts = _array(value, np.int64)
+    if (counts < 0).any():
+        raise ValueError("must not be negative")
+    return counts
 
 
-def history(value):
-    """{'loss': [float], 'val_loss': [float or None]} (a count model has a val_loss and no loss)."""
-    loss = require(value, "loss", "history")
-    val_loss = require(value, "val_loss", "history")
-    if not isinstance(loss, list) or not isinstance(val_loss, list):
-        raise SchemaError("history must hold two lists, loss and val_loss")
-    if max(len(loss), len(val_loss)) > MAX_HISTORY:
-        raise SchemaError(f"history holds more than {MAX_HISTORY:,} epochs")
-    return {"loss": [number(x, "a history loss", 0, MAX_LOSS) for x in loss],
-            "val_loss": [None if x is None else number(x, "a history val_loss", 0, MAX_LOSS) for x in val_loss]}
+Parameter = Annotated[Any, BeforeValidator(lambda v: _array(v, np.float32, MAX_PARAMETER))]
+Counts = Annotated[Any, BeforeValidator(_counts)]
+Loss = Annotated[float, Strict(), Field(ge=0, le=MAX_LOSS)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, arbitrary_types_allowed=True)
+
+
+class History(_Strict):
+    loss: list[Loss]
+    val_loss: list[Loss | None]
+
+
+class _ModelFile(_Strict):
+    """What every model file holds: the vocabulary, its training counts and the per-epoch losses."""
+
+    vocab: Tokens
+    folded: Tokens = []
+    word_counts: Counts
+    history: History
+
+    @model_validator(mode="after")
+    def _vocabulary(self):
+        if not set(self.vocab) - {UNK}:
+            raise ValueError("vocab is empty" if not self.vocab else f"vocab holds no word but {UNK}")
+        if set(self.folded) & set(self.vocab):
+            raise ValueError("a folded word is also in vocab")
+        _shape("word_counts", self.word_counts, (len(self.vocab),))
+        return self
+
+
+class Params(_Strict):
+    E: Parameter
+    W: Parameter
+    b: Parameter
+
+
+class EmbeddingFile(_ModelFile):
+    config: ModelConfig
+    params: Params
+    training: TrainingState
+
+    @model_validator(mode="after")
+    def _shapes(self):
+        V, d = len(self.vocab), self.config.embedding_dim
+        params = {"E": (V, d), "W": (d, V), "b": (V,)}
+        for name, shape in params.items():
+            _shape(name, getattr(self.params, name), shape)
+        state = self.training
+        if not state.epochs_done <= state.epochs:
+            raise ValueError(f"training.epochs_done must be at most training.epochs ({state.epochs})")
+        low = 1 if state.loss == "sampled" else 0
+        if not low <= state.samples <= V:
+            raise ValueError(f"training.samples must be a whole number from {low} to {V}, got {state.samples}")
+        state.optimizer_state = _optimizer_state(state.optimizer_state, state.optimizer, params)
+        return self
+
+
+def _optimizer_state(doc, optimizer, shapes):
+    """Adam's step count and moments, one of each parameter's shape (SGD keeps none)."""
+    if not doc:
+        return {}
+    if optimizer != "adam":
+        raise ValueError(f"training.optimizer_state is set, but {optimizer} keeps no state")
+    keys = {f"{moment}_{name}" for name in shapes for moment in "mv"}
+    if set(doc) != keys | {"t"}:
+        raise ValueError(f"training.optimizer_state must hold t and {', '.join(sorted(keys))}")
+    if type(doc["t"]) is not int or doc["t"] < 0:
+        raise ValueError("training.optimizer_state.t must be a whole number")
+    state = {"t": doc["t"]}
+    for key in sorted(keys):
+        name = f"training.optimizer_state.{key}"
+        try:
+            moment = _array(doc[key], np.float32, MAX_PARAMETER**2)
+        except ValueError as e:
+            raise ValueError(f"{name} {e}") from None
+        state[key] = _shape(name, moment, shapes[key[2:]])
+    return state
+
+
+class CountsFile(_ModelFile):
+    config: CountConfig
+    ngrams: list[list[list[Annotated[int, Field(ge=0, lt=2**63)]]]]
+
+    @model_validator(mode="after")
+    def _tables(self):
+        n, V = self.config.n, len(self.vocab)
+        if len(self.ngrams) != n + 1:
+            raise ValueError(f"ngrams must hold {n + 1} tables")
+        for j, rows in enumerate(self.ngrams):
+            for row in rows:
+                if len(row) != j + 2 or max(row[:-1]) >= V or row[-1] == 0:
+                    raise ValueError(f"bad n-gram row {str(row)[:60]} in table {j}")
+        if not self.ngrams[0]:
+            raise ValueError("ngrams table 0 must hold the unigram counts")
+        return self
+
+
+FILES = {"embedding": EmbeddingFile, "counts": CountsFile}
+
+
+def _shape(name, array, shape):
+    if array.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {array.shape}, expected {tuple(shape)}")
+    return array
+
+
+def validate(kind, doc):
+    """The checked document of a model of `kind` (`SchemaError` naming the first wrong field)."""
+    try:
+        return FILES[kind].model_validate(doc)
+    except ValidationError as e:
+        raise SchemaError(describe(e.errors()[0])) from None
+
+
+def describe(error):
+    """One pydantic error as a line: the field, what is wrong, and (briefly) what was there."""
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    if error["type"] == "value_error":  # our own validators' messages
+        message = str(error["ctx"]["error"])
+        return f"{where} {message}" if where else message
+    where = where or "the file"
+    if error["type"] in ("missing", "extra_forbidden", "unexpected_keyword_argument"):
+        return f"{where} {'is missing' if error['type'] == 'missing' else 'is not a known field'}"
+    return f"{where}: {error['msg'][:1].lower() + error['msg'][1:]}, got {_shown(error['input'])}"
 
 
 def _shown(value):

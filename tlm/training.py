@@ -6,29 +6,34 @@ after some epochs and resumed ends with exactly the parameters of the same run l
 epoch's shuffle comes from (seed, epochs trained), the schedule from the plan's step count, and
 Adam's moments from the file.
 
-Two engines run the same model: the lab's per-example loop calling `model._step` (for teaching and
-comparison) and the batched fast path of `tlm/batched.py` (the default). Leaves out the model's
-math, files and printing.
+`fit` is the lab's loop: for each epoch, for each batch, one step (forward, loss, backward,
+update); what an epoch's batches add up to (progress, divergence, stop requests) is `_Epoch.add`,
+and going back to the last complete epoch when training stops inside one is one context manager
+around the loop. Steps come from the lab's per-example `model._step` (for teaching and
+comparison), the batched fast path of `tlm/batched.py` (the default) or sampled softmax. Leaves out
+the model's math, files, printing, and checking what people type (the command does).
 """
 
 import hashlib
 import math
-from functools import partial
-from dataclasses import asdict, dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import ConfigDict, Field
+from pydantic import dataclasses as checked
 
-from edge import resources
 from edge.errors import UserError
-from tlm import batched, schema
+from tlm import batched
+from tlm.base import Whole
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
 
-DEFAULT_LR = 0.1  # chosen by measurement (README, "Choosing the learning rate")
 DEFAULT_EPOCHS = 5
-DEFAULT_OPTIMIZER = "sgd"
+MAX_EPOCHS = 1_000_000
+MAX_LR = 1000.0
 SCHEDULES = ("linear", "constant")
-DEFAULT_SCHEDULE = "linear"
 ENGINES = ("fast", "reference")
 LOSSES = ("full", "sampled")  # the training objective: exact softmax, or sampled softmax (tlm/sampled.py)
 MAX_AUTO_BATCH = 256
@@ -42,8 +47,6 @@ MIN_STEPS_PER_EPOCH = 256
 # divergence by batches of 256 (59 spaces each) at the default learning rate.
 MAX_TOP_TARGET_PER_BATCH = 16
 PROGRESS_EVENTS = 100  # per epoch, for a live bar; more would cost time on small batches
-MAX_EPOCHS = 1_000_000
-MAX_STEPS = 2**53  # updates (and epochs) counted over a model's life: exact as floats, far beyond any run
 
 
 @dataclass
@@ -88,69 +91,38 @@ class TrainingInterrupted(UserError):
         self.epochs_done = epochs_done
 
 
-@dataclass
+@checked.dataclass(config=ConfigDict(extra="forbid"))
 class TrainingState:
-    """A training plan and how far it got (saved in the model file as "training")."""
+    """A training plan and how far it got (saved in the model file as "training").
 
-    epochs: int = 0  # planned epochs of the current plan
-    epochs_done: int = 0  # epochs of the plan already done
-    step: int = 0  # updates done in the plan: drives the learning-rate schedule
-    epochs_trained: int = 0  # epochs over all plans: seeds each epoch's shuffle
-    lr: float = DEFAULT_LR
-    schedule: str = DEFAULT_SCHEDULE
-    optimizer: str = DEFAULT_OPTIMIZER
-    batch_size: int = 1
-    engine: str = "fast"
-    loss: str = "full"
-    samples: int = 0  # sampled softmax: candidate words drawn per batch
-    text: str = ""  # fingerprint of the examples the plan started on
-    optimizer_state: dict = field(default_factory=dict)
+    The one place where each setting's default and range are written: a new plan and a model file
+    are both checked against them, and the command's options take their bounds from here.
+    """
+
+    epochs: Whole(0, MAX_EPOCHS) = DEFAULT_EPOCHS  # planned epochs of the current plan
+    epochs_done: Whole(0, MAX_EPOCHS) = 0  # epochs of the plan already done
+    step: Whole(0) = 0  # updates done in the plan: drives the learning-rate schedule
+    epochs_trained: Whole(0) = 0  # epochs over all plans: seeds each epoch's shuffle
+    # chosen by measurement (README, "Choosing the learning rate")
+    lr: float = Field(default=0.1, strict=True, gt=0, le=MAX_LR)
+    schedule: Literal[SCHEDULES] = "linear"
+    optimizer: Literal[tuple(OPTIMIZERS)] = "sgd"
+    batch_size: Whole(1, 2**31 - 1) = 1
+    engine: Literal[ENGINES] = "fast"
+    loss: Literal[LOSSES] = "full"
+    samples: Whole(0, 2**31 - 1) = 0  # sampled softmax: candidate words drawn per batch
+    text: str = Field(default="", strict=True)  # fingerprint of the examples the plan started on
+    optimizer_state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def finished(self):
         return self.epochs_done >= self.epochs
 
     def to_dict(self):
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, doc, params):
-        """Checked state of a model file; `params` (name -> array) gives the optimizer state's shapes."""
-        if not isinstance(doc, dict) or set(doc) - set(cls.__dataclass_fields__):
-            raise schema.SchemaError("training must be a JSON object of known settings")
-        state = cls(**{k: v for k, v in doc.items() if k != "optimizer_state"})
-        schema.integer(state.epochs, "training.epochs", 0, MAX_EPOCHS)
-        schema.integer(state.epochs_done, "training.epochs_done", 0, state.epochs)
-        schema.integer(state.step, "training.step", 0, MAX_STEPS)
-        schema.integer(state.epochs_trained, "training.epochs_trained", 0, MAX_STEPS)
-        schema.number(state.lr, "training.lr", positive=True)
-        schema.choice(state.schedule, "training.schedule", SCHEDULES)
-        schema.choice(state.optimizer, "training.optimizer", list(OPTIMIZERS))
-        schema.integer(state.batch_size, "training.batch_size", 1, 2**31 - 1)
-        schema.choice(state.engine, "training.engine", ENGINES)
-        schema.choice(state.loss, "training.loss", LOSSES)
-        vocabulary = len(params["b"]) if "b" in params else 2**31 - 1
-        schema.integer(state.samples, "training.samples", 1 if state.loss == "sampled" else 0, vocabulary)
-        if not isinstance(state.text, str):
-            raise schema.SchemaError("training.text must be a string")
-        state.optimizer_state = _optimizer_state(doc.get("optimizer_state", {}), state.optimizer, params)
-        return state
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _optimizer_state(doc, optimizer, params):
-    if not isinstance(doc, dict):
-        raise schema.SchemaError("training.optimizer_state must be a JSON object")
-    if not doc:
-        return {}
-    if optimizer != "adam":
-        raise schema.SchemaError(f"training.optimizer_state is set, but {optimizer} keeps no state")
-    state = {"t": schema.integer(schema.require(doc, "t", "training.optimizer_state"), "optimizer_state.t")}
-    for name, param in params.items():
-        for moment in "mv":
-            key = f"{moment}_{name}"
-            state[key] = schema.array(schema.require(doc, key, "training.optimizer_state"), f"optimizer_state.{key}",
-                                      param.shape, limit=schema.MAX_PARAMETER ** (2 if moment == "v" else 1)).copy()
-    return state
+DEFAULTS = TrainingState()
 
 
 def auto_batch_size(examples, top_share=0.0):
@@ -205,47 +177,27 @@ def examples_of(model, texts, required=True):
     return Examples(contexts, targets, skipped_tokens, skipped)
 
 
-def new_plan(model, examples, epochs=DEFAULT_EPOCHS, lr=DEFAULT_LR, schedule=DEFAULT_SCHEDULE,
-             optimizer=DEFAULT_OPTIMIZER, batch_size=None, engine="fast", loss="full", samples=None):
-    """Start a plan of `epochs` epochs on `examples` (the schedule starts again at `lr`).
+def new_plan(model, examples, batch_size=None, samples=None, **settings):
+    """Start a plan on `examples`; `settings` are `TrainingState`'s (epochs, lr, schedule, optimizer,
+    engine, loss), their defaults its defaults. The schedule starts again at `lr`.
 
-    The optimizer's state carries over when the optimizer stays the same. Raises `UserError` for
-    settings that cannot work.
+    `batch_size` None is `auto_batch_size` (the reference engine is always 1); `samples` None is
+    sampled softmax's default. The optimizer's state carries over when the optimizer stays the same.
     """
-    check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss)
     old = model.training
-    if engine == "reference":
+    plan = TrainingState(**settings)
+    if plan.engine == "reference":
         batch_size = 1
-    if loss == "sampled":
+    if plan.loss == "sampled":
         from tlm import sampled
 
         samples = min(samples or sampled.DEFAULT_SAMPLES, len(model.vocab))
-    model.training = TrainingState(
-        epochs=epochs, epochs_trained=old.epochs_trained, lr=lr, schedule=schedule, optimizer=optimizer,
-        batch_size=min(batch_size or auto_batch_size(len(examples), examples.top_share()), len(examples)),
-        engine=engine, loss=loss,
-        samples=samples or 0, optimizer_state=old.optimizer_state if optimizer == old.optimizer else {})
-
-
-def check_settings(epochs, lr, batch_size, optimizer, schedule, engine, loss="full"):
-    if not 1 <= epochs <= MAX_EPOCHS:
-        raise UserError(f"the number of epochs (--epochs) must be from 1 to {MAX_EPOCHS:,}, got {epochs}")
-    if not (math.isfinite(lr) and lr > 0):
-        raise UserError(f"the learning rate (--lr) must be a positive number, got {lr}")
-    if batch_size is not None and batch_size < 1:
-        raise UserError(f"the batch size (--batch-size) must be at least 1, got {batch_size}")
-    if optimizer not in OPTIMIZERS:
-        raise UserError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZERS)}")
-    if schedule not in SCHEDULES:
-        raise UserError(f"unknown learning-rate schedule {schedule!r}; known: {', '.join(SCHEDULES)}")
-    if engine not in ENGINES:
-        raise UserError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-    if engine == "reference" and (optimizer != "sgd" or batch_size not in (None, 1)):
-        raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
-    if loss not in LOSSES:
-        raise UserError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
-    if engine == "reference" and loss != "full":
-        raise UserError("the reference loop trains the full softmax, not the sampled loss")
+    plan.batch_size = min(batch_size or auto_batch_size(len(examples), examples.top_share()), len(examples))
+    plan.samples = samples or 0
+    plan.epochs_trained = old.epochs_trained
+    plan.optimizer_state = old.optimizer_state if plan.optimizer == old.optimizer else {}
+    plan.text = examples.fingerprint()
+    model.training = plan
 
 
 def memory_needed(V, d, batch_size, examples, n, optimizer):
@@ -270,7 +222,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     callback : callable, optional
         Receives `Progress` and `EpochEnd` events.
     should_stop : callable, optional
-        Asked after every batch; when it returns True training stops as on Ctrl-C.
+        Asked after every batch but an epoch's last; when it returns True training stops as on Ctrl-C.
 
     Raises
     ------
@@ -282,66 +234,88 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     state = model.training
     contexts, targets = examples.contexts, examples.targets
     M, B = len(targets), min(state.batch_size, len(targets))
-    resources.require(memory_needed(len(model.vocab), model.E.shape[1], B, M, model.n, state.optimizer),
-                      f"training a {model.describe()} with batch size {B}",
-                      "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)")
-    if not state.text:
-        state.text = examples.fingerprint()
-    params = {"E": model.E, "W": model.W, "b": model.b}
-    optimizer = OPTIMIZERS[state.optimizer](params, state.optimizer_state)
-    state.optimizer_state = optimizer.state
-    step_fn = _reference_step if state.engine == "reference" else _fast_step
-    if state.loss == "sampled":
-        from tlm import sampled
-
-        step_fn = partial(sampled.step, sampler=sampled.Sampler(model.word_counts, state.samples))
+    step = _step_function(model, B)
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
-    if state.step + total_steps > MAX_STEPS or state.epochs_trained + state.epochs > MAX_STEPS:
-        raise UserError(f"this plan would count more than {MAX_STEPS:,} steps or epochs over the model's life "
-                        f"(it is at step {state.step:,}, epoch {state.epochs_trained:,}): a file edited by hand?")
-    buffer = np.empty((B, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
-    progress_every = max(1, steps_per_epoch // PROGRESS_EVENTS)
-    saved = _snapshot(model)
-    try:
+    with _last_complete_epoch_kept(model) as last:
         while not state.finished:
-            epoch = state.epochs_done + 1
-            # The shuffle comes from (seed, epochs trained): the same seed gives the same model, and
-            # a resumed run shuffles exactly as one uninterrupted run would.
-            order = np.random.default_rng([model.config.seed, state.epochs_trained]).permutation(M)
-            rng = np.random.default_rng([model.config.seed, state.epochs_trained, 1])  # for sampled softmax
-            loss_sum = 0.0
-            for step in range(steps_per_epoch):
-                if should_stop is not None and should_stop():
-                    raise KeyboardInterrupt
-                batch = order[step * B:(step + 1) * B]
+            order, rng = _epoch_randomness(model.config.seed, state.epochs_trained, M)
+            epoch = _Epoch(state, M, steps_per_epoch, callback, should_stop)
+            for start in range(0, M, B):
+                batch = order[start:start + B]
                 lr = learning_rate(state.lr, state.schedule, state.step, total_steps)
-                loss_sum += step_fn(model, optimizer, contexts[batch], targets[batch], lr, buffer, rng)
+                loss = step(contexts[batch], targets[batch], lr, rng)  # forward, loss, backward, update
                 state.step += 1
-                if not math.isfinite(loss_sum):
-                    _restore(model, saved)
-                    raise DivergedError(
-                        f"training diverged (the loss became {loss_sum}) in epoch {epoch} with lr={state.lr:g}; "
-                        f"try a smaller learning rate (--lr), e.g. {state.lr / 10:g}")
-                if callback and (step + 1) % progress_every == 0:
-                    done = min((step + 1) * B, M)
-                    callback(Progress(epoch, state.epochs, done, M, loss_sum / done))
-            loss = loss_sum / M
-            val_loss = model.mean_loss(val.contexts, val.targets) if val is not None and len(val) else None
-            state.epochs_done += 1
-            state.epochs_trained += 1
-            model.history["loss"].append(loss)
-            model.history["val_loss"].append(val_loss)
-            saved = _snapshot(model)
-            if callback:
-                callback(EpochEnd(epoch, state.epochs, loss, val_loss))
-    except KeyboardInterrupt:
-        _restore(model, saved)
-        raise TrainingInterrupted(model.training.epochs_done, model.training.epochs) from None
+                epoch.add(loss, len(batch))
+            _end_epoch(model, epoch, val, callback)
+            last.save()
     return TrainReport(B, examples.skipped_tokens, examples.skipped_words)
 
 
-def _fast_step(model, optimizer, contexts, targets, lr, buffer, rng):
+def _epoch_randomness(seed, epochs_trained, M):
+    """The epoch's shuffle and its generator for sampled softmax, from (seed, epochs trained): the
+    same seed gives the same model, and a resumed run shuffles exactly as one uninterrupted run would."""
+    order = np.random.default_rng([seed, epochs_trained]).permutation(M)
+    return order, np.random.default_rng([seed, epochs_trained, 1])
+
+
+class _Epoch:
+    """An epoch's running loss, watched after every batch: progress events, divergence, stop requests."""
+
+    def __init__(self, state, total, steps, callback, should_stop):
+        self.state, self.total, self.callback, self.should_stop = state, total, callback, should_stop
+        self.number = state.epochs_done + 1
+        self.loss_sum, self.done, self.batches = 0.0, 0, 0
+        self.progress_every = max(1, steps // PROGRESS_EVENTS)
+
+    def add(self, loss, examples):
+        self.loss_sum += loss
+        self.done += examples
+        self.batches += 1
+        if not math.isfinite(self.loss_sum):
+            lr = self.state.lr
+            raise DivergedError(f"training diverged (the loss became {self.loss_sum}) in epoch {self.number} with "
+                                f"lr={lr:g}; try a smaller learning rate (--lr), e.g. {lr / 10:g}")
+        if self.callback and self.batches % self.progress_every == 0:
+            self.callback(Progress(self.number, self.state.epochs, self.done, self.total, self.loss_sum / self.done))
+        # A request during an epoch's last batch is taken after the next one, so the epoch is kept.
+        if self.should_stop is not None and self.done < self.total and self.should_stop():
+            raise KeyboardInterrupt
+
+    @property
+    def loss(self):
+        return self.loss_sum / self.total
+
+
+def _end_epoch(model, epoch, val, callback):
+    state = model.training
+    val_loss = model.mean_loss(val.contexts, val.targets) if val is not None and len(val) else None
+    state.epochs_done += 1
+    state.epochs_trained += 1
+    model.history["loss"].append(epoch.loss)
+    model.history["val_loss"].append(val_loss)
+    if callback:
+        callback(EpochEnd(epoch.number, state.epochs, epoch.loss, val_loss))
+
+
+def _step_function(model, batch_size):
+    """step(contexts, targets, lr, rng) -> the batch's summed loss: one update by the plan's engine and loss."""
+    state = model.training
+    if state.engine == "reference":
+        return lambda contexts, targets, lr, rng: _reference_step(model, contexts, targets, lr)
+    params = {"E": model.E, "W": model.W, "b": model.b}
+    optimizer = OPTIMIZERS[state.optimizer](params, state.optimizer_state)
+    state.optimizer_state = optimizer.state
+    if state.loss == "sampled":
+        from tlm import sampled
+
+        sampler = sampled.Sampler(model.word_counts, state.samples)
+        return lambda contexts, targets, lr, rng: sampled.step(model, optimizer, sampler, contexts, targets, lr, rng)
+    buffer = np.empty((batch_size, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
+    return lambda contexts, targets, lr, rng: _fast_step(model, optimizer, contexts, targets, lr, buffer)
+
+
+def _fast_step(model, optimizer, contexts, targets, lr, buffer):
     """One update of the fast path on a batch; returns the batch's summed loss."""
     ctx_emb, e, inv_s = batched.forward(model.E, model.W, model.b, contexts, out=buffer[:len(targets)])
     loss = batched.loss(e, inv_s, targets)
@@ -350,29 +324,51 @@ def _fast_step(model, optimizer, contexts, targets, lr, buffer, rng):
     return loss
 
 
-def _reference_step(model, optimizer, contexts, targets, lr, buffer, rng):
-    """The lab's loop: `model._step` on one example, in words."""
+def _reference_step(model, contexts, targets, lr):
+    """The lab's loop: `model._step` on one example, in words (plain SGD)."""
     vocab = model.vocab
     return model._step([vocab[i] for i in contexts[0]], vocab[targets[0]], lr)
 
 
-def _snapshot(model):
-    """Everything an epoch changes, copied: parameters, history length, plan and optimizer state."""
-    state = model.training
-    optimizer_state = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.optimizer_state.items()}
-    return (model.E.copy(), model.W.copy(), model.b.copy(), len(model.history["loss"]),
-            replace(state, optimizer_state=optimizer_state))
+@contextmanager
+def _last_complete_epoch_kept(model):
+    """Training inside: a Ctrl-C, a stop request or divergence puts the model back at its last complete
+    epoch (parameters, history, plan and optimizer state) before the error leaves."""
+    last = _Snapshot(model)
+    try:
+        yield last
+    except KeyboardInterrupt:
+        last.restore()
+        raise TrainingInterrupted(model.training.epochs_done, model.training.epochs) from None
+    except DivergedError:
+        last.restore()
+        raise
 
 
-def _restore(model, saved):
-    E, W, b, epochs, state = saved
-    model.E[...], model.W[...], model.b[...] = E, W, b
-    del model.history["loss"][epochs:], model.history["val_loss"][epochs:]
-    # The optimizer keeps using the live state's arrays: copy the saved values into them.
-    live = model.training.optimizer_state
-    for key, value in state.optimizer_state.items():
-        if isinstance(value, np.ndarray):
-            live[key][...] = value
-        else:
-            live[key] = value
-    model.training = replace(state, optimizer_state=live)
+class _Snapshot:
+    """Everything an epoch changes, copied; `restore` writes it back into the live objects (the
+    optimizer keeps using the live state's arrays)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.save()
+
+    def save(self):
+        model, state = self.model, self.model.training
+        self.params = (model.E.copy(), model.W.copy(), model.b.copy())
+        self.epochs = len(model.history["loss"])
+        self.plan = {f.name: getattr(state, f.name) for f in fields(state) if f.name != "optimizer_state"}
+        self.optimizer_state = {k: v.copy() if isinstance(v, np.ndarray) else v
+                                for k, v in state.optimizer_state.items()}
+
+    def restore(self):
+        model, state = self.model, self.model.training
+        model.E[...], model.W[...], model.b[...] = self.params
+        del model.history["loss"][self.epochs:], model.history["val_loss"][self.epochs:]
+        for name, value in self.plan.items():
+            setattr(state, name, value)
+        for key, value in self.optimizer_state.items():
+            if isinstance(value, np.ndarray):
+                state.optimizer_state[key][...] = value
+            else:
+                state.optimizer_state[key] = value

@@ -50,8 +50,6 @@ class Vocabulary:
         self.folded = set(folded)
         self.min_count = min_count
         self.word_to_idx = WordIndex(self)
-        if len(self.word_to_idx) != len(self.tokens):
-            raise ValueError("vocabulary tokens must be distinct")
 
     @classmethod
     def build(cls, words, min_count=1):
