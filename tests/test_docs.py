@@ -186,3 +186,12 @@ def test_a_block_marked_not_run_and_other_blocks_are_skipped(tmp_path):
                           "$ wc -l <<'EOF'\n$ inside the here-document\nEOF\n1\n```\n")
     assert [c.text for c in commands(path.read_text())] == ["echo ran \\\n  twice", "wc -l <<'EOF'\n$ inside the here-document\nEOF"]
     assert run_document(path, tmp_path / "scratch", tmp_path / "cache") == []
+
+
+def test_architecture_names_every_module_on_disk_and_only_those():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:edge|vectors|tlm|wp)/[\w/]*\.py)`", text))
+    on_disk = {p.relative_to(ROOT).as_posix() for package in ("edge", "vectors", "tlm", "wp")
+               for p in (ROOT / package).rglob("*.py") if p.name != "__init__.py"}
+    assert named == on_disk, f"on disk, not in docs/architecture.md: {sorted(on_disk - named)}; " \
+                             f"in docs/architecture.md, not on disk: {sorted(named - on_disk)}"
