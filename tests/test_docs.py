@@ -144,7 +144,8 @@ def wp_cache(tmp_path_factory):
 @pytest.mark.parametrize("path", [_case(p) for p in DOCUMENTS])
 def test_console_blocks_print_what_they_show(path, tmp_path, wp_cache):
     failures = run_document(path, tmp_path / "scratch", wp_cache)
-    assert not failures, f"{len(failures)} command(s) print something else than the docs show:\n\n" + "\n".join(failures)
+    assert not failures, (f"{len(failures)} command(s) print something else than the docs show; if the new output "
+                          "is right, paste it into the document, with `...` for what varies:\n\n" + "\n".join(failures))
 
 
 # The runner itself.
