@@ -16,7 +16,7 @@ Prints three tables:
 - file: the Gutenberg-all model's size and load time as a version-2 file, and as version 1 would be.
 
     uv run python bench/scale.py                    # everything: about 20 minutes on 2 cores
-    uv run python bench/scale.py --samples 1024 --samples 256 --samples 4096   # the README's run
+    uv run python bench/scale.py --samples 1024 --samples 256 --samples 4096   # the run in docs/benchmarks.md
     uv run python bench/scale.py --part speed       # or quality, file (repeatable)
     uv run python bench/scale.py --quick            # 3 texts, 2 epochs: a few minutes
 
@@ -275,7 +275,7 @@ def main(argv=None):
     parser.add_argument("--full-epochs", type=int, default=2,
                         help="the full softmax's plan is stopped after this many epochs (the target is its first)")
     parser.add_argument("--blas-threads", type=int, default=1,
-                        help="OPENBLAS_NUM_THREADS of every engine and its floor (README: on this shared machine two "
+                        help="OPENBLAS_NUM_THREADS of every engine and its floor (docs/benchmarks.md: on a shared machine two "
                              "threads spin against other jobs)")
     parser.add_argument("--samples", type=int, action="append",
                         help=f"sampled softmax's candidates per batch (repeatable: one run each; the first is "
