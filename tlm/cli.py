@@ -28,6 +28,8 @@ SEED = integer(0, 2**63 - 1)
 FRACTION = number(0, 1, low_open=True, high_open=True)
 MAX_GENERATE = 1_000_000
 MAX_LISTED = 100_000  # -n, -k, --top
+MAX_LOGIT = 1e6  # beyond, a typed logit is a typo: e^z of even 1e3 needs the max shift
+MAX_EXPLAIN_LR = 100.0
 
 
 def _source_help():
@@ -470,6 +472,31 @@ def cmd_generate(args):
                         f"Try: {hint}")
 
 
+# ---- inside a prediction -------------------------------------------------------------------------
+
+def cmd_softmax(args):
+    from tlm import softmax_table
+
+    if args.words and len(args.words) != len(args.logits):
+        raise UserError(f"give one word per logit: {_count(len(args.logits), 'logit')} and "
+                        f"{_count(len(args.words), 'word')}")
+    table = softmax_table.of_logits(args.logits, args.words, args.temperature)
+    if args.json:
+        return console.print_json(table.to_json())
+    print("\n".join(softmax_table.lines(table, given=args.logits if args.temperature != 1 else None)))
+
+
+def cmd_explain(args):
+    from tlm import explain
+
+    result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
+    for line in result.notes:
+        note(f"Note: {line}")
+    if args.json:
+        return console.print_json(explain.to_json(result))
+    print("\n".join(explain.lines(result, full=args.full)))
+
+
 # ---- the parser ---------------------------------------------------------------------------------
 
 def build_parser():
@@ -568,6 +595,22 @@ def build_parser():
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
+    p = command("softmax", cmd_softmax, "the lab's softmax table (z, e^z, σ) of logits you type", model=False,
+                json=True, description="The lab's softmax table: each logit z, e^z (worked to four significant "
+                "figures, as the lab does) and σ(z) = e^z / Σ e^z, and the sum row.")
+    p.add_argument("logits", nargs="+", type=number(-MAX_LOGIT, MAX_LOGIT), metavar="LOGIT", help="logits, e.g. 3 -2 -1 3 -2")
+    p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD", help="a word per logit (default: 1, 2, ...)")
+    p.add_argument("--temperature", type=number(0, 1000, low_open=True), default=1.0,
+                   help="divide the logits by T first: <1 sharper, >1 flatter (default: 1)")
+
+    p = command("explain", cmd_explain, "one prediction and one training step, stage by stage, with the model's numbers",
+                json=True)
+    p.add_argument("--context", required=True, type=argtypes.text(), help='the context, e.g. "how much"')
+    p.add_argument("--target", type=argtypes.word, help="the true next word: adds the loss, the gradient and one step")
+    p.add_argument("--lr", type=number(0, MAX_EXPLAIN_LR, low_open=True), default=0.1,
+                   help="learning rate of the step (default: 0.1, as tlm train)")
+    p.add_argument("-k", type=integer(1, MAX_LISTED), default=5, help="words in the tables (default: 5, and the target)")
+    p.add_argument("--full", action="store_true", help="every number of each row of E (default: the first 6)")
     return parser
 
 
