@@ -16,7 +16,7 @@ from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer, number, positive_int
 from edge.console import note
 from edge.errors import UserError
-from tlm import corpus, persistence, training
+from tlm import corpus, explain, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -29,7 +29,6 @@ FRACTION = number(0, 1, low_open=True, high_open=True)
 MAX_GENERATE = 1_000_000
 MAX_LISTED = 100_000  # -n, -k, --top
 MAX_LOGIT = 1e6  # beyond, a typed logit is a typo: e^z of even 1e3 needs the max shift
-MAX_EXPLAIN_LR = 100.0
 
 
 def _source_help():
@@ -487,8 +486,6 @@ def cmd_softmax(args):
 
 
 def cmd_explain(args):
-    from tlm import explain
-
     result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
     for line in result.notes:
         note(f"Note: {line}")
@@ -607,9 +604,10 @@ def build_parser():
                 json=True)
     p.add_argument("--context", required=True, type=argtypes.text(), help='the context, e.g. "how much"')
     p.add_argument("--target", type=argtypes.word, help="the true next word: adds the loss, the gradient and one step")
-    p.add_argument("--lr", type=number(0, MAX_EXPLAIN_LR, low_open=True), default=0.1,
+    p.add_argument("--lr", type=number(0, explain.MAX_LR, low_open=True), default=explain.DEFAULT_LR,
                    help="learning rate of the step (default: 0.1, as tlm train)")
-    p.add_argument("-k", type=integer(1, MAX_LISTED), default=5, help="words in the tables (default: 5, and the target)")
+    p.add_argument("-k", type=integer(1, MAX_LISTED), default=explain.DEFAULT_K,
+                   help=f"words in the tables (default: {explain.DEFAULT_K}, and the target)")
     p.add_argument("--full", action="store_true", help="every number of each row of E (default: the first 6)")
     return parser
 

@@ -23,6 +23,7 @@ from tlm.vocabulary import UNK
 
 DEFAULT_K = 5
 DEFAULT_LR = 0.1  # tlm train's default
+MAX_LR = 100.0  # a step far past any that trains: the point of showing one is lost beyond it
 SHOWN_NUMBERS = 6  # of each row of E, unless all are asked for
 
 
@@ -215,7 +216,7 @@ def to_json(e, every=True):
     """The explanation as JSON-ready values; `every`: also the full (V,) and (d, V) arrays."""
     doc = {"model": e.name, "words": len(e.vocab), "d": e.d, "n": e.n, "context": e.context, "notes": e.notes,
            "rows": [{"word": w, "row": row.tolist()} for w, row in zip(e.context, e.rows)], "ctx_emb": e.ctx_emb.tolist(),
-           "table": e.table.to_json(), "top": [{"word": w, "probability": p} for w, p in e.top(e.probs)],
+           "table": e.table.to_json(), "table_text": _table_text(e), "top": [{"word": w, "probability": p} for w, p in e.top(e.probs)],
            "target": e.target}
     if every:
         doc.update(vocab=e.vocab, logits=e.logits.tolist(), probs=e.probs.tolist())
@@ -232,3 +233,8 @@ def to_json(e, every=True):
             doc.update(dlogits_all=e.dlogits.tolist(), dE_rows=e.dE_rows.tolist(), dW=e.dW.tolist(),
                        probs_after=e.step.probs.tolist())
     return doc
+
+
+def _table_text(e):
+    head, body = softmax_table.cells(e.table, z_decimals=3, sum_label=f"sum of all {len(e.vocab):,}")
+    return {"head": head, "rows": body, "note": softmax_table.shift_note(e.table, 3)}

@@ -95,10 +95,9 @@ def logit(value, decimals=None):
     return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
 
 
-def lines(t, z_decimals=None, given=None, sum_label="sum"):
-    """The table as a Markdown-style text table (it pastes into notes as a table), then a note on the
-    shift when there was one. `given`: the logits as typed, shown beside z/T when a temperature
-    divided them; `z_decimals`: decimals of z (None: as typed)."""
+def cells(t, z_decimals=None, given=None, sum_label="sum"):
+    """(head, body): the table's cells as text, rounded as the lab rounds. `given`: the logits as
+    typed, shown beside z/T when a temperature divided them; `z_decimals`: decimals of z (None: as typed)."""
     from edge.console import shown
 
     z = "z" if t.temperature == 1 else "z/T"
@@ -106,19 +105,27 @@ def lines(t, z_decimals=None, given=None, sum_label="sum"):
     head = ["word", "z"] + (["z/T"] if given is not None else []) + [exp_head, f"σ({z})"]
     body = []
     for i, word in enumerate(t.words):
-        cells = [shown(word)]
-        if given is not None:
-            cells.append(logit(given[i], z_decimals))
-        cells += [logit(t.z[i], z_decimals), number(t.exp[i], 2, SIGNIFICANT), number(t.probs[i], 3)]
-        body.append(cells)
+        row = [shown(word)] + ([logit(given[i], z_decimals)] if given is not None else [])
+        body.append(row + [logit(t.z[i], z_decimals), number(t.exp[i], 2, SIGNIFICANT), number(t.probs[i], 3)])
     body.append([sum_label] + [""] * (len(head) - 3) + [number(t.total, 2, SIGNIFICANT), number(t.prob_total, 3)])
-    out = grid(head, body)
-    if t.shift:
-        big = "overflows a float64 (whose largest is about e^709.78)" if t.shift > 0 else "underflows a float64 to 0"
-        out.append(f"m = {logit(t.shift, z_decimals)}, the largest {z}, is subtracted "
-                   f"before e^: e^m {big}. σ is the same, because e^m cancels: e^(z−m) / Σ e^(z−m) = e^z / Σ e^z "
-                   f"(tlm's softmax always subtracts it).")
-    return out
+    return head, body
+
+
+def shift_note(t, z_decimals=None):
+    """Why every z had the largest subtracted before e^, or None when nothing was subtracted."""
+    if not t.shift:
+        return None
+    big = "overflows a float64 (whose largest is about e^709.78)" if t.shift > 0 else "underflows a float64 to 0"
+    z = "z" if t.temperature == 1 else "z/T"
+    return (f"m = {logit(t.shift, z_decimals)}, the largest {z}, is subtracted before e^: e^m {big}. σ is the same, "
+            f"because e^m cancels: e^(z−m) / Σ e^(z−m) = e^z / Σ e^z (tlm's softmax always subtracts it).")
+
+
+def lines(t, z_decimals=None, given=None, sum_label="sum"):
+    """The table as a Markdown-style text table (it pastes into notes as a table), then the note on
+    the shift when there was one; arguments as `cells`."""
+    note = shift_note(t, z_decimals)
+    return grid(*cells(t, z_decimals, given, sum_label)) + ([note] if note else [])
 
 
 def grid(head, body):
