@@ -62,7 +62,9 @@ function showInside(card, body) {
   for (const line of body.notes) parts.unshift(element("p", {class: "missing"}, line));
   if (target) {
     parts.push(element("p", {class: "loss"}, `Loss: −ln p(${target}) = −ln ${body.p_target.toFixed(4)} = `,
-                       element("strong", {}, body.loss.toFixed(4))));
+                       element("strong", {}, body.loss.toFixed(4))),
+               element("div", {class: "stages gradient"}, stage(`5. backpropagation: dL/dz = p − onehot(${target})`,
+                 bars(words.map((word) => ({word, value: body.dlogits[word]})), {signed: true, format: (x) => x.toFixed(4)}))));
   }
   card.querySelector(".inside-result").replaceChildren(...parts);
   card.querySelector(".inside-step-result").replaceChildren();
