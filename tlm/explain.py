@@ -190,11 +190,12 @@ def lines(e, full=False):
         ["word", "p", "onehot", "dL/dz"],
         [[shown(e.vocab[i]), f"{e.probs[i]:.4f}", "1" if i == t else "0", f"{e.dlogits[i]:+.4f}"] for i in e.shown]))
     context = ", ".join(c.name for c in e.step.changes[:-2])
-    out.append(f"   It reaches {context} (1/{len(e.context)} of W @ dL/dz each), every column of W "
-               f"(outer(ctx_emb, dL/dz)) and b (dL/dz itself); no other row of E. One step subtracts "
-               f"lr × the gradient, lr = {e.step.lr:g}:")
+    out += [f"   It reaches {context} (1/{len(e.context)} of W @ dL/dz each), every column of W "
+            f"(outer(ctx_emb, dL/dz)) and b (dL/dz itself);",
+            f"   no other row of E. One step subtracts lr × the gradient, lr = {e.step.lr:g} (‖·‖: the length of "
+            f"all those numbers as one vector):"]
     out += _indented(softmax_table.grid(
-        ["parameter", "numbers", "|gradient|", "|change|"],
+        ["parameter", "numbers", "‖gradient‖", "‖change‖"],
         [[shown(c.name), f"{c.numbers:,}", f"{c.gradient:.4f}", f"{c.change:.5f}"] for c in e.step.changes]))
     after = e.step.probs
     p_label = f"p({shown(e.target)})"

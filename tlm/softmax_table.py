@@ -90,6 +90,12 @@ def number(value, decimals, figures=3):
     return f"{value:.{decimals}f}"
 
 
+def exp_number(value):
+    """A four-figure e^z as the lab shows it: two decimals, fewer where they would be digits it does not have."""
+    digits = math.floor(math.log10(value)) + 1 if value >= 1 else 1  # before the decimal point
+    return number(value, max(0, min(2, SIGNIFICANT - digits)), SIGNIFICANT)
+
+
 def logit(value, decimals=None):
     """A logit as typed (`3`, `-0.5`, `1000`), or to `decimals` places."""
     return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
@@ -106,8 +112,8 @@ def cells(t, z_decimals=None, given=None, sum_label="sum"):
     body = []
     for i, word in enumerate(t.words):
         row = [shown(word)] + ([logit(given[i], z_decimals)] if given is not None else [])
-        body.append(row + [logit(t.z[i], z_decimals), number(t.exp[i], 2, SIGNIFICANT), number(t.probs[i], 3)])
-    body.append([sum_label] + [""] * (len(head) - 3) + [number(t.total, 2, SIGNIFICANT), number(t.prob_total, 3)])
+        body.append(row + [logit(t.z[i], z_decimals), exp_number(t.exp[i]), number(t.probs[i], 3)])
+    body.append([sum_label] + [""] * (len(head) - 3) + [exp_number(t.total), number(t.prob_total, 3)])
     return head, body
 
 
