@@ -184,13 +184,14 @@ def lines(e, full=False):
     if e.target is None:
         return out
     t = e.vocab.index(e.target)
-    out += ["", f"3. The loss: −ln p({shown(e.target)}) = −ln {e.probs[t]:.4f} = {e.loss:.4f}", "",
+    out += ["", f"3. The loss: −ln p({shown(e.target)}) = −ln {e.probs[t]:.4f} = {_loss(e.loss)}", "",
             f"4. Backpropagation: dL/dz = p − onehot({shown(e.target)}), for the same words"]
     out += _indented(softmax_table.grid(
         ["word", "p", "onehot", "dL/dz"],
         [[shown(e.vocab[i]), f"{e.probs[i]:.4f}", "1" if i == t else "0", f"{e.dlogits[i]:+.4f}"] for i in e.shown]))
     context = ", ".join(c.name for c in e.step.changes[:-2])
-    out += [f"   It reaches {context} (1/{len(e.context)} of W @ dL/dz each), every column of W "
+    twice = "; a word there twice gets it twice" if len(set(e.context)) < len(e.context) else ""
+    out += [f"   It reaches {context} (each context word gets 1/{len(e.context)} of W @ dL/dz{twice}), every column of W "
             f"(outer(ctx_emb, dL/dz)) and b (dL/dz itself);",
             f"   no other row of E. One step subtracts lr × the gradient, lr = {e.step.lr:g} (‖·‖: the length of "
             f"all those numbers as one vector):"]
@@ -202,9 +203,14 @@ def lines(e, full=False):
     out += ["", f"5. Gradient descent: the same example after one step at lr {e.step.lr:g} (on a copy; "
                 f"{e.name} is not changed)",
             f"   {p_label:<{len(p_label)}}  {e.probs[t]:.4f} -> {after[t]:.4f}",
-            f"   {'loss':<{len(p_label)}}  {e.loss:.4f} -> {e.step.loss:.4f}",
+            f"   {'loss':<{len(p_label)}}  {_loss(e.loss)} -> {_loss(e.step.loss)}",
             f"   top {e.k} after: " + ", ".join(f"{shown(w)} {p:.3f}" for w, p in e.top(after))]
     return out
+
+
+def _loss(value):
+    """A loss to 4 decimals; a float32 probability a hair above 1 gives a loss a hair below 0, shown as 0."""
+    return f"{max(value, 0.0):.4f}"
 
 
 def _indented(lines):
