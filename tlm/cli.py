@@ -597,7 +597,7 @@ def build_parser():
                 "figures, as the lab does) and σ(z) = e^z / Σ e^z, and the sum row.")
     p.add_argument("logits", nargs="+", type=number(-MAX_LOGIT, MAX_LOGIT), metavar="LOGIT", help="logits, e.g. 3 -2 -1 3 -2")
     p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD", help="a word per logit (default: 1, 2, ...)")
-    p.add_argument("--temperature", type=number(0, 1000, low_open=True), default=1.0,
+    p.add_argument("--temperature", type=number(0, 1000, low_open=True), default=1.0, metavar="T",
                    help="divide the logits by T first: <1 sharper, >1 flatter (default: 1)")
 
     p = command("explain", cmd_explain, "one prediction and one training step, stage by stage, with the model's numbers",
