@@ -592,6 +592,7 @@ def build_parser():
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
+
     p = command("softmax", cmd_softmax, "the lab's softmax table (z, e^z, σ) of logits you type", model=False,
                 json=True, description="The lab's softmax table: each logit z, e^z (worked to four significant "
                 "figures, as the lab does) and σ(z) = e^z / Σ e^z, and the sum row.")
@@ -605,7 +606,7 @@ def build_parser():
     p.add_argument("--context", required=True, type=argtypes.text(), help='the context, e.g. "how much"')
     p.add_argument("--target", type=argtypes.word, help="the true next word: adds the loss, the gradient and one step")
     p.add_argument("--lr", type=number(0, explain.MAX_LR, low_open=True), default=explain.DEFAULT_LR,
-                   help="learning rate of the step (default: 0.1, as tlm train)")
+                   help=f"learning rate of the step (default: {explain.DEFAULT_LR:g}, as tlm train)")
     p.add_argument("-k", type=integer(1, MAX_LISTED), default=explain.DEFAULT_K,
                    help=f"words in the tables (default: {explain.DEFAULT_K}, and the target)")
     p.add_argument("--full", action="store_true", help="every number of each row of E (default: the first 6)")
