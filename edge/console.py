@@ -143,3 +143,8 @@ def progress_bar(desc, unit=" q"):
         bar.update(done - bar.n)
 
     return update, bar.close
+
+
+def counted(n, noun):
+    """`n` and the noun, plural when n is not 1: '1 word', '2,000 words'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -14,9 +14,9 @@ import numpy as np
 
 from edge import argtypes, console, files, runner
 from edge.argtypes import integer, number, positive_int
-from edge.console import note
+from edge.console import counted, note
 from edge.errors import UserError
-from tlm import persistence, train_command
+from tlm import explain, persistence, train_command
 from tlm.evaluation import held_out
 from tlm.tokenizer import detokenize, tokenize
 from tlm.train_command import FRACTION, SEED
@@ -24,6 +24,7 @@ from tlm.vocabulary import UNK
 
 MAX_GENERATE = 1_000_000
 MAX_LISTED = 100_000  # -n, -k, --top
+MAX_LOGIT = 1e6  # beyond, a typed logit is a typo: e^z of even 1e3 needs the max shift
 
 
 # ---- using a model ------------------------------------------------------------------------------
@@ -184,6 +185,29 @@ def cmd_generate(args):
                         f"Try: {hint}")
 
 
+# ---- inside a prediction -------------------------------------------------------------------------
+
+def cmd_softmax(args):
+    from tlm import softmax_table
+
+    if args.words and len(args.words) != len(args.logits):
+        raise UserError(f"give one word per logit: {counted(len(args.logits), 'logit')} and "
+                        f"{counted(len(args.words), 'word')}")
+    table = softmax_table.of_logits(args.logits, args.words, args.temperature)
+    if args.json:
+        return console.print_json(table.to_json())
+    print("\n".join(softmax_table.lines(table, given=args.logits if args.temperature != 1 else None)))
+
+
+def cmd_explain(args):
+    result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
+    for line in result.notes:
+        note(f"Note: {line}")
+    if args.json:
+        return console.print_json(explain.to_json(result))
+    print("\n".join(explain.lines(result, full=args.full)))
+
+
 # ---- the parser ---------------------------------------------------------------------------------
 
 class _Commands:
@@ -260,6 +284,24 @@ def _add_inspecting(command):
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
+
+    p = command("softmax", cmd_softmax, "the lab's softmax table (z, e^z, σ) of logits you type", model=False,
+                json=True, description="The lab's softmax table: each logit z, e^z (worked to four significant "
+                "figures, as the lab does) and σ(z) = e^z / Σ e^z, and the sum row.")
+    p.add_argument("logits", nargs="+", type=number(-MAX_LOGIT, MAX_LOGIT), metavar="LOGIT", help="logits, e.g. 3 -2 -1 3 -2")
+    p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD", help="a word per logit (default: 1, 2, ...)")
+    p.add_argument("--temperature", type=number(0, 1000, low_open=True), default=1.0, metavar="T",
+                   help="divide the logits by T first: <1 sharper, >1 flatter (default: 1)")
+
+    p = command("explain", cmd_explain, "one prediction and one training step, stage by stage, with the model's numbers",
+                json=True)
+    p.add_argument("--context", required=True, type=argtypes.text(), help='the context, e.g. "how much"')
+    p.add_argument("--target", type=argtypes.word, help="the true next word: adds the loss, the gradient and one step")
+    p.add_argument("--lr", type=number(0, explain.MAX_LR, low_open=True), default=explain.DEFAULT_LR,
+                   help=f"learning rate of the step (default: {explain.DEFAULT_LR:g}, as tlm train)")
+    p.add_argument("-k", type=integer(1, MAX_LISTED), default=explain.DEFAULT_K,
+                   help=f"words in the tables (default: {explain.DEFAULT_K}, and the target)")
+    p.add_argument("--full", action="store_true", help="every number of each row of E (default: the first 6)")
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ import sys
 
 from edge import argtypes, files, resources, runner, signals
 from edge.argtypes import integer, number
-from edge.console import note
+from edge.console import counted, note
 from edge.errors import UserError
 from tlm import corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
@@ -190,7 +190,7 @@ def _held_out_examples(model, val_texts, fraction):
         return None
     val = training.examples_of(model, val_texts, required=False)
     if len(val) == 0:
-        held = f"--val-fraction {fraction:g} holds out {_count(sum(map(len, val_texts)), 'token')}"
+        held = f"--val-fraction {fraction:g} holds out {counted(sum(map(len, val_texts)), 'token')}"
         if val.skipped_tokens:
             unknown = f"{val.skipped_tokens:,} of them {'is a word' if val.skipped_tokens == 1 else 'are words'}"
             note(f"{held}; {unknown} the training part does not have, and no context of {model.n} and its next "
@@ -206,18 +206,14 @@ def _training_line(texts, train_texts, model):
     names = texts[0][0] if len(texts) == 1 else f"{len(texts)} texts ({texts[0][0]}, ...)"
     tokens = sum(len(words) for words in train_texts)
     state = model.training
-    return (f"Training on {names}: {_count(tokens, 'token')}, {_count(len(model.vocab), 'word')}{_folded(model)}, "
+    return (f"Training on {names}: {counted(tokens, 'token')}, {counted(len(model.vocab), 'word')}{_folded(model)}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
-            f"batch {state.batch_size}, {_count(state.epochs - state.epochs_done, 'epoch')}")
+            f"batch {state.batch_size}, {counted(state.epochs - state.epochs_done, 'epoch')}")
 
 
 def _folded(model):
     folded = model.vocabulary.folded
     return f" incl. <unk> for {len(folded):,} rare words" if folded else ""
-
-
-def _count(n, noun):
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _resumed_model(args):
@@ -272,8 +268,8 @@ def _plan(model, args, examples):
         before = ("its previous plan was finished" if previous.finished else
                   f"replacing its unfinished plan at epoch {previous.epochs_done} of {previous.epochs}")
         decay = "decaying linearly to 0 over them" if state.schedule == "linear" else "constant"
-        note(f"Resuming {args.output} with a new plan: {_count(epochs, 'more epoch')}, {state.optimizer} at lr "
-             f"{state.lr:g} {decay}, {state.loss} softmax ({before}; {_count(previous.epochs_trained, 'epoch')} "
+        note(f"Resuming {args.output} with a new plan: {counted(epochs, 'more epoch')}, {state.optimizer} at lr "
+             f"{state.lr:g} {decay}, {state.loss} softmax ({before}; {counted(previous.epochs_trained, 'epoch')} "
              f"trained so far)")
 
 
@@ -323,7 +319,7 @@ def _train_counts(args):
     resources.require(BYTES_PER_NGRAM * (model.n + 1) * tokens, f"counting {tokens:,} tokens with n={model.n}",
                       "try a smaller context window (--context-window) or a shorter text")
     model.train(train_texts)
-    line = (f"Counted {_count(tokens, 'token')}: {_count(len(model.vocab), 'word')}{_folded(model)}, "
+    line = (f"Counted {counted(tokens, 'token')}: {counted(len(model.vocab), 'word')}{_folded(model)}, "
             f"{sum(map(len, model.tables[1:])):,} distinct contexts of 1 to {model.n} tokens")
     if _held_out_examples(model, val_texts, args.val_fraction):
         result = held_out(model, val_texts)

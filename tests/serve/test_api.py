@@ -203,3 +203,44 @@ def test_glove_answers(glove):
         answer = httpx.get(f"{url}api/analogy?a=man&b=king&c=woman&n=1").json()
     assert got["neighbours"] == [{"word": w, "score": round(s, 6)} for w, s in queries.similar(glove, ["king"], n=5)]
     assert got["neighbours"][0]["word"] == "prince" and answer["answers"][0]["word"] == "queen"
+
+
+# ---- inside a prediction ---------------------------------------------------------------------------------------
+
+def test_explain_agrees_with_tlm_explain(api, run, chuck_model):
+    got = get(api, "explain", context="how much", target="wood", k=4, step="true", model=CHUCK_MODEL)
+    expected = cli_json(run, tlm_main, "explain", "--model", chuck_model, "--context", "how much", "--target", "wood",
+                        "-k", "4")
+    for key in ("context", "rows", "ctx_emb", "table", "table_text", "top", "loss", "dlogits", "gradient", "step"):
+        assert got[key] == expected[key], key
+    assert got["table_text"]["rows"][-1][0] == "sum of all 11" and got["model"] == "chuck.json"
+    assert "dW" not in got and "vocab" not in got  # the page gets what it draws
+    assert "step" not in get(api, "explain", context="how much", target="wood", model=CHUCK_MODEL)
+
+
+def test_steps_never_change_the_served_model(api):
+    before = get(api, "explain", context="how much", target="wood", model=CHUCK_MODEL)
+    with httpx.Client(base_url=api.base_url, timeout=30) as client:
+        import concurrent.futures
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda lr: client.get("/api/explain", params={
+                "context": "how much", "target": "wood", "lr": lr, "step": "true", "model": CHUCK_MODEL}).json(),
+                [0.5, 0.5, 5, 0.5, 5, 0.5, 5, 0.5]))
+    # Each request stepped from the same parameters: the same lr gives the same answer.
+    assert len({json.dumps(a["step"]) for a in answers if a["step"]["lr"] == 0.5}) == 1
+    assert answers[0]["step"]["p_target"] > before["p_target"]
+    assert get(api, "explain", context="how much", target="wood", model=CHUCK_MODEL) == before
+
+
+@pytest.mark.parametrize("query, status, needle", [
+    ("explain?model=1&context=how%20mcuh", 404, "'mcuh'"),
+    ("explain?model=1&context=how%20much&step=true", 400, "needs a target"),
+    ("explain?model=1&context=how%20much&target=wood&lr=nan", 400, "lr"),
+    ("explain?model=1&context=how%20much&target=wood&lr=1000", 400, "lr"),
+    ("explain?model=1", 400, "context is required"),
+    ("explain?model=0&context=king", 400, "is not a tlm model"),
+])
+def test_explain_bad_queries(api, query, status, needle):
+    response = api.get(f"/api/{query}")
+    assert response.status_code == status and needle in response.json()["error"]

@@ -281,3 +281,41 @@ def test_the_language_model_panel(page, api):
     page.click(f"{card} .predict button")
     page.wait_for_selector(f"{card} .predict-result .missing")
     assert "“mcuh” is not in the vocabulary of chuck.json. Close spellings: much" == page.inner_text(f"{card} .predict-result")
+
+
+def test_inside_a_prediction(page, api):
+    card = "#inside-1"
+    page.wait_for_selector("body[data-inside-ready=yes]", state="attached")
+    assert page.locator("#inside-0").count() == 0  # GloVe has no language model
+    page.fill(f"{card} .inside-context", "how much")
+    page.fill(f"{card} .inside-target", "wood")
+    page.fill(f"{card} .inside-k", "3")
+    assert page.is_disabled(f"{card} .take-step")
+    page.click(f"{card} .inside-form button:not(.take-step)")
+    page.wait_for_selector(f"{card}[data-explained='how much']")
+    expected = api("explain", context="how much", target="wood", k=3, model=1)
+    assert texts(page, f"{card} .stage .strip-label") == ["how", "much", "average"]
+    assert page.locator(f"{card} .stage .strip").first.locator(".cell").count() == 32
+    words = [row[0] for row in expected["table_text"]["rows"][:-1]]
+    assert texts(page, f"{card} .stage:nth-of-type(3) .bar-word") == words  # logits, likeliest first
+    assert texts(page, f"{card} .stage:nth-of-type(4) .bar-value") == [row[-1] for row in expected["table_text"]["rows"][:-1]]
+    table = page.eval_on_selector_all(f"{card} .lab-table tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert table == [expected["table_text"]["head"]] + expected["table_text"]["rows"]
+    assert f"= {expected['loss']:.4f}" in page.inner_text(f"{card} .loss")
+    gradient = texts(page, f"{card} .inside-result .gradient .bar-value")
+    assert gradient == [f"{expected['dlogits'][w]:.4f}" for w in words]
+    page.click(f"{card} .take-step")
+    page.wait_for_selector(f"{card}[data-stepped=yes]")
+    stepped = api("explain", context="how much", target="wood", k=3, step="true", model=1)["step"]
+    assert page.inner_text(f"{card} .loss-after") == f"{stepped['loss']:.4f}"
+    assert page.inner_text(f"{card} .p-after") == f"{stepped['p_target']:.4f}"
+    after = texts(page, f"{card} .inside-step-result .bar-value")
+    assert [value.split(" → ")[1] for value in after] == [f"{p:.3f}" for p in stepped["table_probs"]]
+    page.click(f"{card} .take-step")  # again: from the same served model, the same step
+    page.wait_for_selector(f"{card}[data-stepped=yes]")
+    assert page.inner_text(f"{card} .loss-after") == f"{stepped['loss']:.4f}"
+    page.fill(f"{card} .inside-context", "how mcuh")
+    page.click(f"{card} .inside-form button:not(.take-step)")
+    page.wait_for_selector(f"{card} .inside-result .missing")
+    assert "“mcuh” is not in the vocabulary of chuck.json. Close spellings: much" == page.inner_text(f"{card} .inside-result")
+    assert page.is_disabled(f"{card} .take-step")

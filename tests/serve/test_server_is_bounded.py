@@ -115,15 +115,16 @@ def test_no_file_outside_the_static_folder(side_by_side, path):
 def test_openapi_documents_every_endpoint(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert sorted(paths) == sorted(f"/api/{e}" for e in (
-        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history"))
+        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history",
+        "explain"))
 
 
 # ---- never a 500 -------------------------------------------------------------------------------------------
 
 ENDPOINTS = ["models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate",
-             "history", "nothing"]
+             "history", "explain", "nothing"]
 NAMES = ["word", "a", "b", "c", "n", "k", "model", "method", "prefix", "limit", "context", "prompt", "length",
-         "temperature", "top_k", "seed", "other"]
+         "temperature", "top_k", "seed", "target", "lr", "step", "other"]
 VALUES = st.one_of(
     st.text(max_size=12),
     st.text(alphabet="he sitowudcmab", min_size=1, max_size=6),  # often real words of both models

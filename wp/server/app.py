@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
+from tlm import explain
 from tlm.tokenizer import detokenize, tokenize
 from vectors import queries
 from vectors.maps import pca_2d
@@ -256,3 +257,17 @@ def history(model: Model):
     """Training and held-out loss per epoch, from the model file."""
     lm = model.language_model()
     return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}
+
+
+@api.get("/explain")
+def inside(model: Model, context: Annotated[str, Query(min_length=1, max_length=MAX_TEXT)],
+           target: Annotated[str | None, Query(min_length=1, max_length=MAX_WORD)] = None,
+           lr: Annotated[float, Query(gt=0, le=explain.MAX_LR, allow_inf_nan=False)] = explain.DEFAULT_LR,
+           k: Count = explain.DEFAULT_K, step: bool = False):
+    """One prediction, stage by stage, as `tlm explain`; with a target its loss and gradient, and with
+    step=true the example after one training step, taken on a copy (the served model never changes)."""
+    if step and target is None:
+        raise UserError("step=true takes one training step, which needs a target")
+    doc = explain.to_json(explain.explain(model.language_model(), context, target, lr=lr, k=k, name=model.name),
+                          every=False)
+    return doc if step else {key: value for key, value in doc.items() if key != "step"}
