@@ -9,6 +9,7 @@ relation set that the model lacks are skipped and listed in the answer. Leaves o
 
 from edge.errors import UserError
 from vectors import directions, relation_sets
+from vectors.maps import pca_2d
 
 DECIMALS = 6
 MAX_AXES = 2
@@ -34,8 +35,9 @@ def pairs(wv, texts, seed=0):
                        "percentile": round(float(r.percentile), 1)} for r in results]}
 
 
-def relation(wv, texts=(), set_name=None, seed=0):
-    """Offset consistency of typed pairs, or of a relation set's pairs (those the model has)."""
+def relation(wv, texts=(), set_name=None, seed=0, points=False):
+    """Offset consistency of typed pairs, or of a relation set's pairs (those the model has);
+    `points`: also the pairs' words on the first two principal components of their unit vectors."""
     if set_name is not None:
         if texts:
             raise UserError("give pairs or a relation set, not both")
@@ -46,13 +48,18 @@ def relation(wv, texts=(), set_name=None, seed=0):
     else:
         rows, kept, skipped = directions.pair_rows(wv, _pairs(texts, "a relation", directions.MIN_RELATION_PAIRS))
     r = directions.relation(wv, rows, seed=seed)
-    return {"set": set_name, "seed": seed,
+    answer = {"set": set_name, "seed": seed,
             "pairs": [{"a": a, "b": b, "consistency": _round(c), "rank": rank}
                       for (a, b), c, rank in zip(r.pairs, r.consistency, r.ranks)],
             "skipped": [{"a": a, "b": b} for a, b in skipped],
             "consistency": _round(r.mean), "hits": r.hits,
             "shuffled": {"mean": _round(r.shuffled_mean), "sd": _round(r.shuffled_sd), "shuffles": r.shuffles},
             "percentile": round(float(r.percentile), 1)}
+    if points:
+        words = list(dict.fromkeys(w for pair in r.pairs for w in pair))
+        answer["points"] = [{"word": w, "x": _round(x), "y": _round(y)}
+                            for w, (x, y) in zip(words, pca_2d(wv.unit[wv.rows(words)]))]
+    return answer
 
 
 def axes(wv, axes_texts, words=()):

@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
 from tlm.tokenizer import detokenize, tokenize
-from vectors import queries
+from vectors import direction_queries, queries, relation_sets
 from vectors.maps import pca_2d
 from wp.server import catalog
 
@@ -47,6 +47,10 @@ Word = Annotated[str, Query(min_length=1, max_length=MAX_WORD, description="a wo
 Words = Annotated[list[Annotated[str, Query(min_length=1, max_length=MAX_WORD)]],
                   Query(min_length=1, max_length=MAX_WORDS, description="repeat: word=a&word=b&...")]
 Count = Annotated[int, Query(ge=1, le=MAX_N)]
+MAX_PAIRS = 50  # typed pairs of a relation or an axis (a relation ranks each b among all words)
+Pairs = Annotated[list[Annotated[str, Query(min_length=1, max_length=2 * MAX_WORD + 1)]],
+                  Query(max_length=MAX_PAIRS, description="repeat: pair=a:b&pair=c:d&...")]
+Seed = Annotated[int, Query(ge=0, le=2**32 - 1)]
 
 
 class JSONAnswer(JSONResponse):
@@ -206,6 +210,31 @@ def create_app(loaded, allowed_hosts=None):
         return {"model": model.name, "words": words,
                 "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
                            for w, (x, y) in zip(words, points)]}
+
+    # ---- directions: wp pairs, relation and axis ---------------------------------------------------
+
+    @api.get("/relation-sets")
+    def relation_set_names():
+        """The relation sets (sections of the Google analogies) that /api/relation takes as `set`."""
+        return {"sets": relation_sets.names()}
+
+    @api.get("/pairs")
+    def pairs(pair: Pairs, model: Model, seed: Seed = 0):
+        """Cosine of each pair a:b beside random pairs of words of similar frequency."""
+        return {"model": model.name, **direction_queries.pairs(model.vectors, pair, seed=seed)}
+
+    @api.get("/relation")
+    def relation(model: Model, pair: Pairs = [], set: Annotated[str | None, Query(max_length=MAX_WORD)] = None,
+                 seed: Seed = 0):
+        """Consistency of the offsets b - a of typed pairs or of a relation set, beside shuffled pairs,
+        with the pairs' words on a 2-D map."""
+        answer = direction_queries.relation(model.vectors, pair, set_name=set, seed=seed, points=True)
+        return {"model": model.name, **answer}
+
+    @api.get("/axis")
+    def axis(x: Pairs, model: Model, y: Pairs = [], word: Words = []):
+        """Words placed on the axis of pairs `x` (and on that of pairs `y`): their cosines with it."""
+        return {"model": model.name, **direction_queries.axes(model.vectors, [x] + ([y] if y else []), word)}
 
     # ---- tlm models ------------------------------------------------------------------------------
 
