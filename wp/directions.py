@@ -4,6 +4,8 @@ print (a table, a bar list, or --json), and draw --plot. `add_commands` puts the
 Leaves out the numbers (`vectors.directions`) and loading models (`wp.cli`).
 """
 
+import sys
+
 from edge import argtypes, console, files
 from edge.console import note, shown
 from edge.figures import image_format
@@ -24,6 +26,7 @@ def _plot_target(args, loaded):
 def _write_plot(path, draw):
     with files.exclusive(path, "--plot"):
         files.atomic_write(path, draw())
+    sys.stdout.flush()  # the note comes after the results, also when both go to one pipe
     note(f"wp: wrote {path}")
 
 

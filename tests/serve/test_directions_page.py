@@ -83,6 +83,7 @@ def test_a_relation_shows_its_consistency_and_arrows_for_each_model(page, api):
     assert f"consistency {expected['consistency']:.4f}" in summary
     assert f"{expected['shuffled']['mean']:.4f} ± {expected['shuffled']['sd']:.4f}" in summary
     assert texts(page, "#dir-relation-0 ol.neighbours .word") == POSSESSIVES
+    assert "null" not in page.text_content("#dir-relation-0-body")
     assert page.locator("#dir-relation-0-map .annotation").count() == 4  # an arrow a -> b per pair
     assert page.locator("#dir-relation-0-map .scatterlayer .point").count() == 8
     # The tlm model beside it has none of these words: it says which, and draws nothing.

@@ -40,17 +40,17 @@ function showRelation(model, answer) {
   }
   const r = answer.body;
   const ends = new Set(r.pairs.map((p) => p.b));
-  body.replaceChildren(
+  body.replaceChildren(...[
     element("p", {class: "direction-summary"}, "consistency ", element("strong", {}, score(r.consistency)),
             ` against ${score(r.shuffled.mean)} ± ${score(r.shuffled.sd)} for shuffled pairs `,
             `(beats ${r.percentile}% of ${r.shuffled.shuffles} shuffles); a + mean offset of the others is nearest to b `,
             `for ${r.hits} of ${r.pairs.length} pairs.`),
     r.skipped.length ? element("p", {class: "missing"}, `Skipped ${r.skipped.length} pairs with a word the model lacks: `,
                                  r.skipped.map((p) => `${p.a}:${p.b}`).join(" ")) : null,
-    element("ol", {class: "neighbours"}, ...r.pairs.map((p) => element("li", {class: p.rank === 1 ? "best" : ""},
-      element("span", {class: "word", title: `rank of ${p.b}: ${p.rank}`}, `${p.a}:${p.b}`),
+    element("ol", {class: "neighbours pairs"}, ...r.pairs.map((p) => element("li", {},
+      element("span", {class: "word", title: `${p.a}:${p.b}, rank of ${p.b}: ${p.rank}`}, `${p.a}:${p.b}`),
       element("span", {class: "bar", style: `--fill: ${Math.max(0, p.consistency) * 100}%`}),
-      element("span", {class: "score"}, score(p.consistency))))));
+      element("span", {class: "score"}, score(p.consistency)))))].filter(Boolean));
   drawMap(map, r.points, (w) => (ends.has(w) ? MODEL_COLOURS[model.index] : QUERY_COLOUR), r.pairs.map((p) => [p.a, p.b]));
 }
 
@@ -72,9 +72,10 @@ function showAxes(model, answer) {
     return;
   }
   const {axes, words: placed, axes_cosine: between} = answer.body;
-  body.replaceChildren(...axes.map((axis, i) => element("p", {class: "direction-summary"}, `axis ${i + 1}: `,
+  body.replaceChildren(...[...axes.map((axis, i) => element("p", {class: "direction-summary"}, `axis ${i + 1}: `,
     element("strong", {}, axis.label), ` (from ${axis.pairs.map((p) => `${p.a}:${p.b}`).join(" ")})`)),
-    between === undefined ? null : element("p", {class: "hint"}, `cosine between the two axes: ${score(between)}`));
+    between === undefined ? null : element("p", {class: "hint"}, `cosine between the two axes: ${score(between)}`)]
+    .filter(Boolean));
   chart.hidden = false;
   const colour = MODEL_COLOURS[model.index];
   const layout = {margin: {l: 90, r: 16, t: 8, b: 44}, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfbfd",
