@@ -133,6 +133,8 @@ def test_plots_are_images(run, tmp_path):
     (["pairs", "hot-cold"], ["word:word", "'hot-cold'"]),
     (["relation", "he:his", "she:hre", "they:their"], ["'hre'", "did you mean", "'he'"]),
     (["relation", "he:his", "she:her"], ["at least 3 pairs, got 2"]),
+    (["relation", "he:his", "she:her", "he:his"], ["at least 3 pairs, got 2"]),
+    (["axis", "he:he"], ["'he:he' has the same word twice"]),
     (["relation", "--set", "capitals"], ["unknown relation set 'capitals'", "capital-common-countries", "family"]),
     (["relation", "--set", "family", "he:his"], ["pairs or a relation set, not both"]),
     (["axis", "--words", "he"], ["one or 2 axes, got 0"]),

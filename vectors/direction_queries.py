@@ -20,7 +20,7 @@ def _round(x):
 
 
 def _pairs(texts, what, needed):
-    pairs = [directions.parse_pair(t) for t in texts]
+    pairs = list(dict.fromkeys(directions.parse_pair(t) for t in texts))  # a pair twice would count twice
     directions.require_pairs(len(pairs), needed, what)
     return pairs
 

@@ -28,10 +28,12 @@ RANK_CHUNK = 64  # targets per pass over the vocabulary when ranking b
 
 
 def parse_pair(text):
-    """'a:b' -> ('a', 'b'); a `UserError` for anything else."""
+    """'a:b' -> ('a', 'b') of two different words; a `UserError` for anything else."""
     parts = text.split(":")
     if len(parts) != 2 or not all(parts):
         raise UserError(f"write a pair as word:word (e.g. hot:cold), got {text!r}")
+    if parts[0] == parts[1]:
+        raise UserError(f"the pair {text!r} has the same word twice: it has no direction")
     return parts[0], parts[1]
 
 

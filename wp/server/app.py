@@ -1,7 +1,7 @@
 """The web API of `wp serve` and the page that uses it.
 
 JSON over GET under `/api/`: models, completion, neighbours, similarity, analogies, odd-one-out,
-map coordinates, and for tlm models next-word predictions, samples and the training history.
+map coordinates, directions (pairs, relations, axes), and for tlm models next-word predictions, samples and the training history.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
 Every query parameter is checked before any work: its type, its range, the length of every word
