@@ -271,7 +271,8 @@ def test_no_file_outside_the_static_folder(side_by_side, path):
 def test_openapi_documents_every_endpoint(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert sorted(paths) == sorted(f"/api/{e}" for e in (
-        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history"))
+        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history",
+        "relation-sets", "pairs", "relation", "axis"))
 
 
 # ---- never a 500 -------------------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ import json
 import httpx
 import pytest
 from gensim.test.utils import datapath
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.serve.test_api import VALUES
 
 from tests.serve.test_browser import browser, page, tab, texts, wait_shown  # noqa: F401 (fixtures)
 from wp.cli import main
@@ -70,6 +74,21 @@ def test_the_api_answers_as_the_commands_do(api, run):
 ])
 def test_bad_directions_get_a_message(api, endpoint, params, status, needle):
     assert needle in get(api, endpoint, status, **params)["error"]
+
+
+PAIR_VALUES = st.one_of(VALUES, st.sampled_from(["he:she", "he:his", "she:her", "they:their", "wood:chuck", ":", "a:",
+                                                 "he:he", "family", "gram7-past-tense"]))
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(endpoint=st.sampled_from(["pairs", "relation", "axis", "relation-sets"]),
+       params=st.lists(st.tuples(st.sampled_from(["pair", "set", "seed", "x", "y", "word", "model", "n"]), PAIR_VALUES),
+                       max_size=6))
+def test_no_directions_query_gets_a_500(api, endpoint, params):
+    response = api.get(f"/api/{endpoint}", params=params)
+    assert response.status_code in (200, 400, 404), (endpoint, params, response.text)
+    assert response.status_code == 200 or response.json()["error"]
 
 
 # ---- the page -----------------------------------------------------------------------------------
