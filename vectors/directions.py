@@ -64,6 +64,7 @@ def _lookup(wv, word, lenient):
 
 
 def require_pairs(count, needed, what):
+    """A `UserError` saying how many pairs `what` needs, unless `count` reaches it."""
     if count < needed:
         raise UserError(f"{what} needs at least {needed} pairs, got {count}")
 
@@ -133,10 +134,14 @@ def offsets(wv, rows):
     return unit[:, 1] - unit[:, 0]
 
 
+def mean_of_others(d):
+    """Row i: the mean of all rows of `d` but row i: (P, d) -> (P, d)."""
+    return (d.sum(axis=0) - d) / (len(d) - 1)
+
+
 def leave_one_out(d):
     """Each offset's cosine with the mean of the other offsets: (P, d) -> (P,)."""
-    others = (d.sum(axis=0) - d) / (len(d) - 1)  # (P, d) row i: mean of all rows but i
-    return _cosines(unit_rows(d).astype(np.float64), unit_rows(others).astype(np.float64))
+    return _cosines(unit_rows(d).astype(np.float64), unit_rows(mean_of_others(d)).astype(np.float64))
 
 
 def derangement(rng, count):
@@ -176,8 +181,7 @@ def relation(wv, rows, seed=0, shuffles=SHUFFLES):
     unit = _unit(wv, rows)  # (P, 2, d)
     shuffled = np.array([leave_one_out(unit[derangement(rng, len(rows)), 1] - unit[:, 0]).mean()
                          for _ in range(shuffles)])  # (shuffles,)
-    others = (d.sum(axis=0) - d) / (len(d) - 1)  # (P, d)
-    ranks = rank_of(wv, unit[:, 0] + others, rows[:, 1], exclude=rows[:, 0])
+    ranks = rank_of(wv, unit[:, 0] + mean_of_others(d), rows[:, 1], exclude=rows[:, 0])
     return Relation([(wv.words[a], wv.words[b]) for a, b in rows.tolist()], consistency.tolist(), ranks,
                     float(shuffled.mean()), float(shuffled.std()), shuffles, _percentile(consistency.mean(), shuffled))
 

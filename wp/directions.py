@@ -1,7 +1,8 @@
 """The commands `wp pairs`, `wp relation` and `wp axis`: parse, ask `vectors.direction_queries`,
 print (a table, a bar list, or --json), and draw --plot. `add_commands` puts them on wp's parser.
 
-Leaves out the numbers (`vectors.directions`) and loading models (`wp.cli`).
+Leaves out the numbers (`vectors.directions`) and loading models (`wp.cli`). The library is
+imported by the commands that use it, so that every other wp command starts without it.
 """
 
 import sys
@@ -9,7 +10,6 @@ import sys
 from edge import argtypes, console, files
 from edge.console import note, shown
 from edge.figures import image_format
-from vectors import direction_queries, directions
 
 BAR = 20  # characters of the longest half-bar in `wp axis`
 
@@ -44,9 +44,12 @@ def _table(rows):
 # ---- pairs ----------------------------------------------------------------------------------------
 
 def cmd_pairs(args, loaded):
+    from vectors import direction_queries, directions
+
     answer = direction_queries.pairs(loaded.vectors, args.pairs, seed=args.seed)
     if args.json:
-        return console.print_json(answer)
+        console.print_json(answer)
+        return
     rows = [("pair", "cosine", "random", "± sd", "percentile")]
     rows += [(_pair(p), f"{p['cosine']:.4f}", f"{p['baseline']['mean']:.4f}", f"{p['baseline']['sd']:.4f}",
               f"{p['percentile']:.1f}") for p in answer["pairs"]]
@@ -58,6 +61,8 @@ def cmd_pairs(args, loaded):
 # ---- relation -------------------------------------------------------------------------------------
 
 def cmd_relation(args, loaded):
+    from vectors import direction_queries
+
     plot, fmt = _plot_target(args, loaded)
     answer = direction_queries.relation(loaded.vectors, args.pairs, set_name=args.set, seed=args.seed)
     if answer["skipped"]:
@@ -93,6 +98,8 @@ def _print_relation(answer):
 # ---- axis -----------------------------------------------------------------------------------------
 
 def cmd_axis(args, loaded):
+    from vectors import direction_queries
+
     plot, fmt = _plot_target(args, loaded)
     axes = ([args.pairs] if args.pairs else []) + (args.axis or [])
     answer = direction_queries.axes(loaded.vectors, axes, words=args.words or ())
