@@ -9,6 +9,9 @@ questions people ask of it, in plain numpy (no gensim or scipy on the query path
 - `maps`: 2-D PCA maps of words, as coordinates or as an image
 - `spelling`: composed Unicode forms, and close spellings of a word outside a vocabulary
 - `completion`: the words that start with a typed prefix
+- `directions`: pairs beside random pairs, relations as directions beside shuffled pairs, semantic axes
+  (`direction_queries` asks them from typed text, `relation_sets` holds the Google analogy sections,
+  `axis_plots` draws axes)
 
 Leaves out where vectors come from (gensim-data names, files: `wp.models`; trained models: `tlm`).
 """

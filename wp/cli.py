@@ -15,7 +15,7 @@ from edge.argtypes import integer
 from edge.console import note
 from edge.errors import UserError
 from vectors import queries
-from wp import models
+from wp import directions, models
 
 MAX_LISTED = 100_000  # -n
 RESTRICT = integer(1, 2**31 - 1)
@@ -252,6 +252,8 @@ def build_parser():
     p = command("eval", cmd_eval, "WordSim353, SimLex-999 and Google analogies (gensim's test data)")
     p.add_argument("--restrict", type=integer(0, 2**31 - 1), default=100_000, metavar="N",
                    help="use the N most frequent words (default: 100000; 0 = all)")
+
+    directions.add_commands(command)
 
     command("shell", cmd_shell, "Python shell with `model` (gensim KeyedVectors) and `np`", json_option=False)
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)

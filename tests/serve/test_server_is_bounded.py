@@ -116,7 +116,7 @@ def test_openapi_documents_every_endpoint(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert sorted(paths) == sorted(f"/api/{e}" for e in (
         "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history",
-        "explain"))
+        "explain", "relation-sets", "pairs", "relation", "axis"))
 
 
 # ---- never a 500 -------------------------------------------------------------------------------------------

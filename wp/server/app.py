@@ -1,7 +1,7 @@
 """The web API of `wp serve` and the page that uses it.
 
 JSON over GET under `/api/`: models, completion, neighbours, similarity, analogies, odd-one-out,
-map coordinates, and for tlm models next-word predictions, samples and the training history.
+map coordinates, directions (pairs, relations, axes), and for tlm models next-word predictions, samples and the training history.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
 Every query parameter is checked before any work: its type, its range, the length of every word
@@ -30,7 +30,7 @@ from edge.console import finite
 from edge.errors import UnknownWordError, UserError
 from tlm import explain
 from tlm.tokenizer import detokenize, tokenize
-from vectors import queries
+from vectors import direction_queries, queries, relation_sets
 from vectors.maps import pca_2d
 from wp.server import catalog
 
@@ -48,6 +48,10 @@ Word = Annotated[str, Query(min_length=1, max_length=MAX_WORD, description="a wo
 Words = Annotated[list[Annotated[str, Query(min_length=1, max_length=MAX_WORD)]],
                   Query(min_length=1, max_length=MAX_WORDS, description="repeat: word=a&word=b&...")]
 Count = Annotated[int, Query(ge=1, le=MAX_N)]
+MAX_PAIRS = 50  # typed pairs of a relation or an axis (a relation ranks each b among all words)
+Pairs = Annotated[list[Annotated[str, Query(min_length=1, max_length=2 * MAX_WORD + 1)]],
+                  Query(max_length=MAX_PAIRS, description="repeat: pair=a:b&pair=c:d&...")]
+Seed = Annotated[int, Query(ge=0, le=2**32 - 1)]
 
 
 class JSONAnswer(JSONResponse):
@@ -271,3 +275,32 @@ def inside(model: Model, context: Annotated[str, Query(min_length=1, max_length=
     doc = explain.to_json(explain.explain(model.language_model(), context, target, lr=lr, k=k, name=model.name),
                           every=False)
     return doc if step else {key: value for key, value in doc.items() if key != "step"}
+
+
+# ---- directions: wp pairs, relation and axis ---------------------------------------------------
+
+@api.get("/relation-sets")
+def relation_set_names():
+    """The relation sets (sections of the Google analogies) that /api/relation takes as `set`."""
+    return {"sets": relation_sets.names()}
+
+
+@api.get("/pairs")
+def pairs(pair: Pairs, model: Model, seed: Seed = 0):
+    """Cosine of each pair a:b beside random pairs of words of similar frequency."""
+    return {"model": model.name, **direction_queries.pairs(model.vectors, pair, seed=seed)}
+
+
+@api.get("/relation")
+def relation(model: Model, pair: Pairs = [], set: Annotated[str | None, Query(max_length=MAX_WORD)] = None,
+             seed: Seed = 0):
+    """Consistency of the offsets b - a of typed pairs or of a relation set, beside shuffled pairs,
+    with the pairs' words on a 2-D map."""
+    answer = direction_queries.relation(model.vectors, pair, set_name=set, seed=seed, points=True)
+    return {"model": model.name, **answer}
+
+
+@api.get("/axis")
+def axis(x: Pairs, model: Model, y: Pairs = [], word: Words = []):
+    """Words placed on the axis of pairs `x` (and on that of pairs `y`): their cosines with it."""
+    return {"model": model.name, **direction_queries.axes(model.vectors, [x] + ([y] if y else []), word)}

@@ -465,6 +465,7 @@ async function start() {
       navigate(Object.fromEntries(keys.map((key) => [key, $(INPUTS[key]).value.trim()])), panel);
     });
   }
+  await setUpDirections();  // directions.js
   const languageModels = models.filter((model) => model.kind === "tlm");
   $("tlm").hidden = !languageModels.length;
   await Promise.all(languageModels.map((model) => {
