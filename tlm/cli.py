@@ -16,7 +16,7 @@ from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer, number, positive_int
 from edge.console import note
 from edge.errors import UserError
-from tlm import corpus, persistence, training
+from tlm import corpus, journey, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -112,7 +112,7 @@ class TrainProgress:
 
 # Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
-                  "reference", "loss", "samples")
+                  "reference", "loss", "samples", "snapshots", "snapshot_words")
 COUNTS_ONLY = ("add_k",)
 
 
@@ -124,6 +124,8 @@ def _check_options_apply(args):
         raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
     if args.samples is not None and args.loss != "sampled" and not args.resume:
         raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
+    if args.resume and (args.snapshots, args.snapshot_words) != (None, None):
+        raise UserError("--snapshots and --snapshot-words set up a new model's journey; --resume continues the one it has")
 
 
 def cmd_train(args):
@@ -154,6 +156,8 @@ def _fit_and_save(args, model, texts, stop):
     train_texts, val_texts = split_val(texts, args.val_fraction)
     if not args.resume:
         model.build([w for words in train_texts for w in words])
+        snapshots = journey.DEFAULT_SNAPSHOTS if args.snapshots is None else args.snapshots
+        model.journey = journey.Journey(snapshots, args.snapshot_words or journey.DEFAULT_WORDS) if snapshots else None
     examples = training.examples_of(model, train_texts)
     val = _held_out_examples(model, val_texts, args.val_fraction)
     _plan(model, args, examples)
@@ -446,6 +450,63 @@ def _map_image(args, models, fmt):
     return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words (PCA of E)")
 
 
+def cmd_journey(args):
+    from tlm import replay
+
+    model = _load(args)
+    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
+    _word_vectors(model, args, asked)
+    recorded = replay.require(model, args.model)
+    replay.rows_of(recorded, asked)
+    if args.gif:
+        files.check_output(args.gif, inputs=[args.model], what="--gif")
+        if not args.gif.lower().endswith(".gif"):
+            raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
+    units = replay.units(recorded, args.output_vectors)
+    shots = recorded.snapshots
+    settled = replay.settling(units)
+    result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
+              "snapshots": [{"step": s.step, "epoch": round(s.epoch, 4), "loss": s.loss, "val_loss": s.val_loss,
+                             "settled": round(float(x), 4)} for s, x in zip(shots, settled)]}
+    if args.word:
+        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
+                                for row in replay.neighbours(recorded, units, args.word, args.n)]
+    if args.pair:
+        result["pair"] = {k: [round(float(x), 6) for x in v]
+                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
+    if args.gif:
+        from tlm.plots import journey_gif
+
+        words = list(dict.fromkeys(args.words or recorded.words[:30]))
+        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
+        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in shots]
+        image = journey_gif(words, points, captions)
+        with files.exclusive(args.gif, "--gif"):
+            files.atomic_write(args.gif, image)
+    if args.json:
+        return console.print_json(result)
+    vectors = "columns of W" if args.output_vectors else "rows of E"
+    print(f"{args.model}: {len(shots)} snapshots of the {len(recorded.words)} most frequent words ({vectors}); "
+          f"settled: the share of each word's final {replay.SETTLE_K} neighbours already among its neighbours")
+    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
+    for row in result["snapshots"]:
+        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
+        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
+    if args.word:
+        print(f"\nNearest recorded words to {args.word!r}:")
+        for s, row in zip(shots, result["neighbours"]):
+            print(f"{s.step:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
+    if args.pair:
+        pair = result["pair"]
+        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {replay.RANDOM_PAIRS} random pairs of "
+              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
+        for i, s in enumerate(shots):
+            print(f"{s.step:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± {pair['random_std'][i]:.3f} "
+                  f"{pair['percentile'][i]:>12.1f}%")
+    if args.gif:
+        print(args.gif)
+
+
 def cmd_generate(args):
     model = _load(args)
     rng = np.random.default_rng(args.seed)
@@ -522,6 +583,21 @@ def build_parser():
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
     p.add_argument("--add-k", type=number(MIN_ADD_K, MAX_ADD_K), metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
+    p.add_argument("--snapshots", type=integer(0, journey.MAX_SNAPSHOTS), metavar="N",
+                   help=f"snapshots of the vectors kept during training, for `tlm journey` (default: "
+                        f"{journey.DEFAULT_SNAPSHOTS}; 0: none)")
+    p.add_argument("--snapshot-words", type=integer(2, journey.MAX_WORDS), metavar="K",
+                   help=f"the snapshots keep the K most frequent words (default: {journey.DEFAULT_WORDS})")
+
+    p = command("journey", cmd_journey, "replay training: how the word vectors settled, snapshot by snapshot", json=True)
+    p.add_argument("--word", type=argtypes.word, help="that word's nearest recorded words at each snapshot")
+    p.add_argument("--pair", nargs=2, type=argtypes.word, metavar=("A", "B"),
+                   help="the cosine of two words at each snapshot, beside random pairs")
+    p.add_argument("-n", type=integer(1, MAX_LISTED), default=5, help="neighbours shown with --word (default: 5)")
+    p.add_argument("--gif", type=argtypes.path, metavar="PATH", help="write the aligned map as an animated GIF")
+    p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
+                   help="the words of the GIF (default: the 30 most frequent)")
+    p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
 
     p = command("generate", cmd_generate, "sample text from a model")
     p.add_argument("--length", type=integer(0, MAX_GENERATE), default=50, help="tokens to generate (default: 50)")

@@ -16,7 +16,7 @@ import numpy as np
 
 from edge import resources
 from edge.errors import UserError
-from tlm import functional, schema, training
+from tlm import functional, journey, schema, training
 from tlm.base import Config, LanguageModel
 from tlm.functional import softmax
 from tlm.vocabulary import Vocabulary
@@ -71,6 +71,7 @@ class TinyLanguageModel(LanguageModel):
     has_embeddings = True
     trainable = True
     config_class = ModelConfig
+    journey = None  # snapshots taken while training (tlm/journey.py); `build` starts one
 
     def __init__(self, n=2, embedding_dim=32, transforms=(), seed=0, min_count=1):
         config = ModelConfig(n=n, transforms=list(transforms), min_count=min_count, embedding_dim=embedding_dim,
@@ -136,6 +137,7 @@ class TinyLanguageModel(LanguageModel):
         self.word_counts = np.bincount(ids[ids >= 0], minlength=V).astype(np.int64)
         self.history = {"loss": [], "val_loss": []}
         self.training = training.TrainingState()
+        self.journey = journey.Journey()
 
     def train(self, words, epochs=training.DEFAULT_EPOCHS, lr=training.DEFAULT_LR, resume=False, val_words=None,
               callback=None, batch_size=None, optimizer=training.DEFAULT_OPTIMIZER,

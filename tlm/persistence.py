@@ -18,13 +18,13 @@ import numpy as np
 
 from edge import files
 from edge.errors import UserError
-from tlm import counts, model, schema  # noqa: F401  (defining the classes registers their kinds)
+from tlm import counts, journey, model, schema  # noqa: F401  (defining the classes registers their kinds)
 from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
 VERSION = 2
 MAX_FILE_BYTES = 10**9  # 1 GB: larger than any model this toolkit trains (Gutenberg-all: 7.3 MB)
-DTYPES = {"float32": "<f4", "int64": "<i8"}
+DTYPES = {"float32": "<f4", "int64": "<i8", "int8": "i1"}
 
 
 class ModelFileError(UserError):
@@ -34,7 +34,7 @@ class ModelFileError(UserError):
 def encode_arrays(value):
     """`value` with every numpy array replaced by its base64 form (see the module docstring)."""
     if isinstance(value, np.ndarray):
-        name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[value.dtype]
+        name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64", np.dtype(np.int8): "int8"}[value.dtype]
         data = np.ascontiguousarray(value, dtype=DTYPES[name]).tobytes()
         return {"dtype": name, "shape": list(value.shape), "data": base64.b64encode(data).decode("ascii")}
     if isinstance(value, dict):
@@ -80,6 +80,8 @@ def _decode_array(value):
 def save(lm, path):
     """Write `lm` (any `LanguageModel`) to `path` as version-2 JSON, atomically."""
     doc = {"format": FORMAT, "version": VERSION, "kind": lm.kind, **encode_arrays(lm.to_dict())}
+    if getattr(lm, "journey", None) is not None:
+        doc["journey"] = encode_arrays(lm.journey.to_dict())
     files.atomic_write(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
 
 
@@ -110,7 +112,10 @@ def from_json(raw, path="the model"):
         raise ModelFileError(f"{path} holds a model of unknown kind {str(kind)[:40]!r}")
     try:
         doc = decode_arrays(doc) if version == VERSION else _upgrade_v1(doc)
-        return LanguageModel.kinds[kind].from_dict(doc)
+        lm = LanguageModel.kinds[kind].from_dict(doc)
+        if lm.trainable:
+            lm.journey = journey.Journey.from_dict(doc["journey"], lm) if "journey" in doc else None
+        return lm
     except (schema.SchemaError, TypeError, ValueError, KeyError, RecursionError) as e:
         raise ModelFileError(f"{path} is a damaged tlm model file ({str(e)[:200]})") from None
 

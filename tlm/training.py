@@ -20,7 +20,7 @@ import numpy as np
 
 from edge import resources
 from edge.errors import UserError
-from tlm import batched, schema
+from tlm import batched, journey, schema
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
 
@@ -303,6 +303,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     buffer = np.empty((B, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
     progress_every = max(1, steps_per_epoch // PROGRESS_EVENTS)
     saved = _snapshot(model)
+    recorder = journey.Recorder(model, total_steps, steps_per_epoch, val)
     try:
         while not state.finished:
             epoch = state.epochs_done + 1
@@ -316,13 +317,14 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
                     raise KeyboardInterrupt
                 batch = order[step * B:(step + 1) * B]
                 lr = learning_rate(state.lr, state.schedule, state.step, total_steps)
-                loss_sum += step_fn(model, optimizer, contexts[batch], targets[batch], lr, buffer, rng)
+                loss_sum += (batch_loss := step_fn(model, optimizer, contexts[batch], targets[batch], lr, buffer, rng))
                 state.step += 1
                 if not math.isfinite(loss_sum):
                     _restore(model, saved)
                     raise DivergedError(
                         f"training diverged (the loss became {loss_sum}) in epoch {epoch} with lr={state.lr:g}; "
                         f"try a smaller learning rate (--lr), e.g. {state.lr / 10:g}")
+                recorder.step(batch_loss, len(batch))
                 if callback and (step + 1) % progress_every == 0:
                     done = min((step + 1) * B, M)
                     callback(Progress(epoch, state.epochs, done, M, loss_sum / done))
@@ -332,6 +334,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
             state.epochs_trained += 1
             model.history["loss"].append(loss)
             model.history["val_loss"].append(val_loss)
+            recorder.epoch_end()
             saved = _snapshot(model)
             if callback:
                 callback(EpochEnd(epoch, state.epochs, loss, val_loss))
