@@ -5,8 +5,8 @@ A journey follows the K most frequent words (chosen once, when it starts) and ke
 log-spaced steps of each training plan (step 0, the random start; more often early, where most of
 the change happens, than late; and the plan's last step), their rows of E and columns of W with
 the step (counted over the model's life), the epoch reached, the running training loss (mean over
-the batches since the previous snapshot; at step 0 the first batch's loss, which is measured before
-its update) and a held-out loss on a fixed sample of the held-out examples when there are some.
+the batches since the previous snapshot or the epoch's start; at step 0 the first batch's loss,
+which is measured before its update) and a held-out loss on a fixed sample of the held-out examples when there are some.
 
 Vectors are stored as int8 with one float32 scale per vector (error under 0.4% of the vector's
 largest entry): 16 snapshots of 500 words x 32 dimensions, E and W, take about 0.8 MB of the model
@@ -167,7 +167,7 @@ class Recorder:
         if self.journey is None:
             return
         self.journey.snapshots += self.pending
-        self.pending = []
+        self.pending, self.window = [], [0.0, 0]  # the window never spans an epoch end, where a resumed run starts
         self.journey.done = self.plan_start + self.model.training.step
 
     def _record_if_due(self):

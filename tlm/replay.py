@@ -12,6 +12,7 @@ import numpy as np
 from scipy.linalg import orthogonal_procrustes
 
 from edge.errors import UserError
+from tlm.journey import DEFAULT_WORDS
 
 SETTLE_K = 10  # the final neighbours whose share is the settling figure
 RANDOM_PAIRS = 1000
@@ -39,8 +40,9 @@ def rows_of(journey, words):
     index = {w: i for i, w in enumerate(journey.words)}
     for word in words:
         if word not in index:
-            raise UserError(f"{word!r} is not among the {len(journey.words)} recorded words: a journey records only "
-                            f"the K most frequent words; train with --snapshot-words K (a larger K) to record it")
+            raise UserError(f"{word!r} is not among the recorded words: a journey records only the {len(journey.words)} "
+                            f"most frequent words (tlm train --snapshot-words K, default {DEFAULT_WORDS}); "
+                            f"train with a larger K to record it")
     return [index[w] for w in words]
 
 
@@ -111,3 +113,22 @@ def aligned_map(units_):
     basis = vt[:2].T  # (d, <=2)
     points = (rotated - mean) @ basis  # (S, K, <=2)
     return np.pad(points, ((0, 0), (0, 0), (0, 2 - points.shape[2])))
+
+
+def view(journey, word=None, n=8, frequent=5, decimals=6):
+    """Everything a page needs to replay `word` (default: the most frequent recorded word): per
+    snapshot its step, epoch, losses and settling figure, the aligned map of the word, its final n
+    neighbours and `frequent` frequent words for reference, and the word's n neighbours (JSON-ready)."""
+    word = word or journey.words[0]
+    units_ = units(journey)
+    final = neighbours(journey, units_[-1:], word, n)[0]
+    words = list(dict.fromkeys([word, *(w for w, _ in final), *journey.words[:frequent]]))
+    roles = ["query"] + ["neighbour"] * len(final) + ["frequent"] * (len(words) - 1 - len(final))
+    points = np.round(aligned_map(units_)[:, rows_of(journey, words)], decimals)  # (S, N, 2)
+    shots = journey.snapshots
+    return {"word": word, "words": words, "roles": roles,
+            "snapshots": [{"step": s.step, "epoch": round(s.epoch, 4), "loss": s.loss, "val_loss": s.val_loss,
+                           "settled": round(float(x), 4)} for s, x in zip(shots, settling(units_))],
+            "points": points.tolist(),
+            "neighbours": [[{"word": w, "cosine": round(c, decimals)} for w, c in row]
+                           for row in neighbours(journey, units_, word, n)]}

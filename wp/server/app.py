@@ -1,7 +1,7 @@
 """The web API of `wp serve` and the page that uses it.
 
 JSON over GET under `/api/`: models, completion, neighbours, similarity, analogies, odd-one-out,
-map coordinates, and for tlm models next-word predictions, samples and the training history.
+map coordinates, and for tlm models next-word predictions, samples, the training history and journey.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
 Every query parameter is checked before any work: its type, its range, the length of every word
@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
+from tlm import replay
 from tlm.tokenizer import detokenize, tokenize
 from vectors import queries
 from vectors.maps import pca_2d
@@ -237,6 +238,16 @@ def create_app(loaded, allowed_hosts=None):
         """Training and held-out loss per epoch, from the model file."""
         lm = model.language_model()
         return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}
+
+    @api.get("/journey")
+    def journey(model: Model, word: Annotated[str | None, Query(min_length=1, max_length=MAX_WORD)] = None,
+                n: Count = 8):
+        """The training journey recorded in a tlm model file: snapshots, an aligned map of the word,
+        its final neighbours and a few frequent words, and the word's neighbours at each snapshot."""
+        lm = model.language_model()
+        if word:
+            lm.index(word)
+        return {"model": model.name, **replay.view(replay.require(lm, model.name), word, n)}
 
     app.include_router(api)
     return app
