@@ -113,6 +113,7 @@ def test_cli_prints_steps_neighbours_and_pairs(tmp_path, run):
     assert float(pair[-1].split()[1]) == pytest.approx(model.similarity("chuck", "wood"), abs=0.01)
 
 
+@pytest.mark.slow
 def test_gif_has_a_frame_per_snapshot_and_bad_paths_get_one_line(tmp_path, run):
     from PIL import Image
 

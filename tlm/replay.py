@@ -9,7 +9,6 @@ for among the recorded words only. Leaves out recording, drawing and printing.
 """
 
 import numpy as np
-from scipy.linalg import orthogonal_procrustes
 
 from edge.errors import UserError
 from tlm.journey import DEFAULT_WORDS
@@ -99,6 +98,8 @@ def pair_cosines(journey, units_, a, b):
 def aligned(units_):
     """Every snapshot's unit vectors rotated onto the final snapshot's (orthogonal Procrustes):
     (S, K, d), the last one unchanged."""
+    from scipy.linalg import orthogonal_procrustes  # here: wp serve's other answers load no scipy
+
     final = units_[-1]
     return np.stack([u @ orthogonal_procrustes(u, final)[0] for u in units_])
 

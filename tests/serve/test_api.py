@@ -136,7 +136,7 @@ def test_history_is_the_model_files(api, chuck_model):
 
 
 def test_tlm_questions_to_a_vectors_model_are_400(api):
-    for endpoint in ("predict", "generate", "history"):
+    for endpoint in ("predict", "generate", "history", "journey"):
         assert "is not a tlm model" in get(api, endpoint, 400, model=GLOVE)["error"]
 
 
@@ -271,13 +271,13 @@ def test_no_file_outside_the_static_folder(side_by_side, path):
 def test_openapi_documents_every_endpoint(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert sorted(paths) == sorted(f"/api/{e}" for e in (
-        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history"))
+        "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history", "journey"))
 
 
 # ---- never a 500 -------------------------------------------------------------------------------------------
 
 ENDPOINTS = ["models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate",
-             "history", "nothing"]
+             "history", "journey", "nothing"]
 NAMES = ["word", "a", "b", "c", "n", "k", "model", "method", "prefix", "limit", "context", "prompt", "length",
          "temperature", "top_k", "seed", "other"]
 VALUES = st.one_of(
