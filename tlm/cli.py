@@ -463,11 +463,8 @@ def cmd_journey(args):
         if not args.gif.lower().endswith(".gif"):
             raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
     units = replay.units(recorded, args.output_vectors)
-    shots = recorded.snapshots
-    settled = replay.settling(units)
     result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
-              "snapshots": [{"step": s.step, "epoch": round(s.epoch, 4), "loss": s.loss, "val_loss": s.val_loss,
-                             "settled": round(float(x), 4)} for s, x in zip(shots, settled)]}
+              "snapshots": replay.summary(recorded, units)}
     if args.word:
         result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
                                 for row in replay.neighbours(recorded, units, args.word, args.n)]
@@ -479,30 +476,38 @@ def cmd_journey(args):
 
         words = list(dict.fromkeys(args.words or recorded.words[:30]))
         points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
-        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in shots]
+        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
         image = journey_gif(words, points, captions)
         with files.exclusive(args.gif, "--gif"):
             files.atomic_write(args.gif, image)
     if args.json:
-        return console.print_json(result)
+        console.print_json(result)
+    else:
+        _print_journey(args, result)
+
+
+def _print_journey(args, result):
+    from tlm.replay import RANDOM_PAIRS, SETTLE_K
+
+    shots = result["snapshots"]
     vectors = "columns of W" if args.output_vectors else "rows of E"
-    print(f"{args.model}: {len(shots)} snapshots of the {len(recorded.words)} most frequent words ({vectors}); "
-          f"settled: the share of each word's final {replay.SETTLE_K} neighbours already among its neighbours")
+    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
+          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
     print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
-    for row in result["snapshots"]:
+    for row in shots:
         loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
         print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
     if args.word:
         print(f"\nNearest recorded words to {args.word!r}:")
         for s, row in zip(shots, result["neighbours"]):
-            print(f"{s.step:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
+            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
     if args.pair:
         pair = result["pair"]
-        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {replay.RANDOM_PAIRS} random pairs of "
+        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
               f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
         for i, s in enumerate(shots):
-            print(f"{s.step:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± {pair['random_std'][i]:.3f} "
-                  f"{pair['percentile'][i]:>12.1f}%")
+            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
+                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
     if args.gif:
         print(args.gif)
 

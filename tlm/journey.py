@@ -83,7 +83,8 @@ class Journey:
     def start(self, model):
         """Choose the K most frequent words of the model (once)."""
         if not self.words:
-            self.words = [w for w in model.word_vectors().words if w != UNK][:self.size]
+            order = np.argsort(-model.word_counts, kind="stable")  # as `word_vectors()` orders them
+            self.words = [model.vocab[i] for i in order if model.vocab[i] != UNK][:self.size]
 
     def rows(self, model):
         return np.array([model.word_to_idx[w] for w in self.words], dtype=np.int64)

@@ -69,6 +69,12 @@ def settling(units_):
     return np.array(shares)
 
 
+def summary(journey, units_):
+    """Per snapshot: step, epoch, losses and the settling figure (JSON-ready)."""
+    return [{"step": s.step, "epoch": round(s.epoch, 4), "loss": s.loss, "val_loss": s.val_loss,
+             "settled": round(float(x), 4)} for s, x in zip(journey.snapshots, settling(units_))]
+
+
 def neighbours(journey, units_, word, n):
     """`word`'s n nearest recorded words at every snapshot: [[(word, cos)]]."""
     (row,) = rows_of(journey, [word])
@@ -126,10 +132,7 @@ def view(journey, word=None, n=8, frequent=5, decimals=6):
     words = list(dict.fromkeys([word, *(w for w, _ in final), *journey.words[:frequent]]))
     roles = ["query"] + ["neighbour"] * len(final) + ["frequent"] * (len(words) - 1 - len(final))
     points = np.round(aligned_map(units_)[:, rows_of(journey, words)], decimals)  # (S, N, 2)
-    shots = journey.snapshots
-    return {"word": word, "words": words, "roles": roles,
-            "snapshots": [{"step": s.step, "epoch": round(s.epoch, 4), "loss": s.loss, "val_loss": s.val_loss,
-                           "settled": round(float(x), 4)} for s, x in zip(shots, settling(units_))],
+    return {"word": word, "words": words, "roles": roles, "snapshots": summary(journey, units_),
             "points": points.tolist(),
             "neighbours": [[{"word": w, "cosine": round(c, decimals)} for w, c in row]
                            for row in neighbours(journey, units_, word, n)]}
