@@ -7,6 +7,7 @@ the time to reach the per-example loop's best held-out loss, and the ratios.
 
     uv run python bench/train_speed.py            # about 5 minutes on 2 cores
     uv run python bench/train_speed.py --quick    # 3 reference epochs instead of 10
+    uv run python bench/train_speed.py --journey  # only: the defaults with and without the journey
 
 PyTorch comes from a virtual environment this script prepares in bench/.torch-venv
 (`pip install torch==2.13.0`); where that fails it says so and goes on without it.
@@ -26,7 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from clock import TrainingClock  # noqa: E402
 
-from tlm import corpus, training  # noqa: E402
+from tlm import corpus, journey, training  # noqa: E402
 from tlm.examples import make_examples  # noqa: E402
 from tlm.model import TinyLanguageModel  # noqa: E402
 from tlm.tokenizer import tokenize  # noqa: E402
@@ -88,6 +89,46 @@ def run_tlm(name, train_words, val_words, epochs, lr, **settings):
             "batch_size": report.batch_size, "lr": lr, "floor": floor}
 
 
+def journey_cost(train_words, epochs=3, repeats=2):
+    """Seconds of the default fast path with and without the journey (the defaults: 16 snapshots of
+    500 words), in alternating order, and the seconds spent inside the recorder itself, timed around
+    its calls."""
+    spent = [0.0]
+
+    def timed(method):
+        def call(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - t
+        return call
+
+    for name in ("__init__", "step", "epoch_end"):
+        setattr(journey.Recorder, name, timed(getattr(journey.Recorder, name)))
+    times = {"with": [], "without": []}
+    for repeat in range(repeats):
+        for mode in list(times)[::1 if repeat % 2 else -1]:  # alternated: the first run of all is slower
+            model = TinyLanguageModel(seed=0)
+            model.build(train_words)
+            if mode == "without":
+                model.journey = None
+            spent[0] = 0.0
+            t = time.perf_counter()
+            model.train(train_words, epochs=epochs, resume=True)
+            times[mode].append(time.perf_counter() - t)
+            if mode == "with":
+                recorder = spent[0]
+                print(f"  with the journey: {times[mode][-1]:.2f} s, {recorder:.3f} s of it in the recorder "
+                      f"({len(model.journey.snapshots)} snapshots)", file=sys.stderr, flush=True)
+            else:
+                print(f"  without:          {times[mode][-1]:.2f} s", file=sys.stderr, flush=True)
+    with_s, without_s = min(times["with"]), min(times["without"])
+    print(f"journey cost, {epochs} epochs of the defaults ({repeats} runs each, best): with {with_s:.2f} s, "
+          f"without {without_s:.2f} s ({(with_s / without_s - 1) * 100:+.1f}%); inside the recorder "
+          f"{recorder:.3f} s = {recorder / with_s * 100:.2f}% of training")
+
+
 def torch_python():
     """The Python of a virtual environment with torch, made on first use; None if torch cannot be had."""
     python = TORCH_VENV / "bin" / "python"
@@ -144,6 +185,7 @@ def main(argv=None):
     parser.add_argument("--fast-epochs", type=int, default=4)
     parser.add_argument("--quick", action="store_true", help="3 reference epochs")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--journey", action="store_true", help="only the cost of recording the journey")
     args = parser.parse_args(argv)
     if args.quick:
         args.ref_epochs = 3
@@ -151,6 +193,8 @@ def main(argv=None):
     words = tokenize(corpus.read_gutenberg(args.gutenberg), ["lower", "alpha"])
     cut = int(len(words) * 0.9)
     train_words, val_words = words[:cut], words[cut:]
+    if args.journey:
+        return journey_cost(train_words)
     V = len(set(train_words))
     gflops, exp_ns, floor = measure_floor(V, 32, cut - 2)
     print(f"{args.gutenberg}: {len(train_words)} training tokens, {len(val_words)} held out, V={V}, d=32, n=2")

@@ -161,6 +161,130 @@ def _map_image(args, models, fmt):
     return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words (PCA of E)")
 
 
+def cmd_journey(args):
+    from tlm import replay
+
+    model = _load(args)
+    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
+    _word_vectors(model, args, asked)
+    recorded = replay.require(model, args.model)
+    replay.rows_of(recorded, asked)
+    if args.gif:
+        files.check_output(args.gif, inputs=[args.model], what="--gif")
+        if not args.gif.lower().endswith(".gif"):
+            raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
+    units = replay.units(recorded, args.output_vectors)
+    result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
+              "snapshots": replay.summary(recorded, units)}
+    if args.word:
+        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
+                                for row in replay.neighbours(recorded, units, args.word, args.n)]
+    if args.pair:
+        result["pair"] = {k: [round(float(x), 6) for x in v]
+                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
+    if args.gif:
+        from tlm.plots import journey_gif
+
+        words = list(dict.fromkeys(args.words or recorded.words[:30]))
+        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
+        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
+        image = journey_gif(words, points, captions)
+        with files.exclusive(args.gif, "--gif"):
+            files.atomic_write(args.gif, image)
+    if args.json:
+        console.print_json(result)
+    else:
+        _print_journey(args, result)
+
+
+def _print_journey(args, result):
+    from tlm.replay import RANDOM_PAIRS, SETTLE_K
+
+    shots = result["snapshots"]
+    vectors = "columns of W" if args.output_vectors else "rows of E"
+    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
+          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
+    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
+    for row in shots:
+        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
+        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
+    if args.word:
+        print(f"\nNearest recorded words to {args.word!r}:")
+        for s, row in zip(shots, result["neighbours"]):
+            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
+    if args.pair:
+        pair = result["pair"]
+        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
+              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
+        for i, s in enumerate(shots):
+            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
+                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
+    if args.gif:
+        print(args.gif)
+
+
+def cmd_journey(args):
+    from tlm import replay
+
+    model = _load(args)
+    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
+    _word_vectors(model, args, asked)
+    recorded = replay.require(model, args.model)
+    replay.rows_of(recorded, asked)
+    if args.gif:
+        files.check_output(args.gif, inputs=[args.model], what="--gif")
+        if not args.gif.lower().endswith(".gif"):
+            raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
+    units = replay.units(recorded, args.output_vectors)
+    result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
+              "snapshots": replay.summary(recorded, units)}
+    if args.word:
+        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
+                                for row in replay.neighbours(recorded, units, args.word, args.n)]
+    if args.pair:
+        result["pair"] = {k: [round(float(x), 6) for x in v]
+                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
+    if args.gif:
+        from tlm.plots import journey_gif
+
+        words = list(dict.fromkeys(args.words or recorded.words[:30]))
+        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
+        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
+        image = journey_gif(words, points, captions)
+        with files.exclusive(args.gif, "--gif"):
+            files.atomic_write(args.gif, image)
+    if args.json:
+        console.print_json(result)
+    else:
+        _print_journey(args, result)
+
+
+def _print_journey(args, result):
+    from tlm.replay import RANDOM_PAIRS, SETTLE_K
+
+    shots = result["snapshots"]
+    vectors = "columns of W" if args.output_vectors else "rows of E"
+    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
+          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
+    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
+    for row in shots:
+        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
+        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
+    if args.word:
+        print(f"\nNearest recorded words to {args.word!r}:")
+        for s, row in zip(shots, result["neighbours"]):
+            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
+    if args.pair:
+        pair = result["pair"]
+        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
+              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
+        for i, s in enumerate(shots):
+            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
+                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
+    if args.gif:
+        print(args.gif)
+
+
 def cmd_generate(args):
     model = _load(args)
     rng = np.random.default_rng(args.seed)
@@ -233,7 +357,20 @@ def build_parser():
     train_command.add_parser(command)
     _add_generate(command)
     _add_inspecting(command)
+    _add_journey(command)
     return parser
+
+
+def _add_journey(command):
+    p = command("journey", cmd_journey, "replay training: how the word vectors settled, snapshot by snapshot", json=True)
+    p.add_argument("--word", type=argtypes.word, help="that word's nearest recorded words at each snapshot")
+    p.add_argument("--pair", nargs=2, type=argtypes.word, metavar=("A", "B"),
+                   help="the cosine of two words at each snapshot, beside random pairs")
+    p.add_argument("-n", type=integer(1, MAX_LISTED), default=5, help="neighbours shown with --word (default: 5)")
+    p.add_argument("--gif", type=argtypes.path, metavar="PATH", help="write the aligned map as an animated GIF")
+    p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
+                   help="the words of the GIF (default: the 30 most frequent)")
+    p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
 
 
 def _add_generate(command):

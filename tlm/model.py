@@ -13,7 +13,7 @@ Shapes: V = vocabulary size, d = embedding dimension, n = context window (words)
 import numpy as np
 from pydantic.dataclasses import dataclass
 
-from tlm import functional, training
+from tlm import functional, journey, training
 from tlm.base import Config, LanguageModel, Whole
 from tlm.functional import softmax
 from tlm.vocabulary import Vocabulary
@@ -63,6 +63,7 @@ class TinyLanguageModel(LanguageModel):
     has_embeddings = True
     trainable = True
     config_class = ModelConfig
+    journey = None  # snapshots taken while training (tlm/journey.py); `build` starts one
 
     def __init__(self, n=2, embedding_dim=32, transforms=(), seed=0, min_count=1):
         super().__init__(ModelConfig(n=n, transforms=list(transforms), min_count=min_count,
@@ -121,6 +122,7 @@ class TinyLanguageModel(LanguageModel):
         self.word_counts = np.bincount(ids[ids >= 0], minlength=V).astype(np.int64)
         self.history = {"loss": [], "val_loss": []}
         self.training = training.TrainingState()
+        self.journey = journey.Journey()
 
     def train(self, words, resume=False, val_words=None, callback=None, should_stop=None, reference=False, **plan):
         """Learn from a token list by a new plan; returns a `training.TrainReport`.

@@ -3,7 +3,8 @@
 Version 2 (written now): a format tag and version, the model kind, and the kind's `to_dict`, in
 which every array is an object {"dtype": "float32", "shape": [...], "data": "<base64>"} holding the
 little-endian bytes (exact, and about a quarter of the size of decimal text). Version 1 files
-(arrays as nested lists, training settings inside "config") still load.
+(arrays as nested lists, training settings inside "config") still load. A trained model's file may
+also hold a "journey" (`tlm/journey.py`, versioned on its own), which older files simply lack.
 
 Reading never trusts the file: its size is checked before parsing, and every field against the
 schema (`tlm/schema.py`), which also decodes the arrays. Leaves out what the numbers mean (the model classes) and
@@ -20,13 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edge import files
 from edge.errors import UserError
-from tlm import counts, model  # noqa: F401  (defining the classes registers their kinds)
+from tlm import counts, journey, model  # noqa: F401  (defining the classes registers their kinds)
 from tlm.base import LanguageModel
 
 FORMAT = "tinylm-model"
 VERSION = 2
 MAX_FILE_BYTES = 10**9  # 1 GB: larger than any model this toolkit trains (Gutenberg-all: 7.3 MB)
-DTYPES = {"float32": "<f4", "int64": "<i8"}
+DTYPES = {"float32": "<f4", "int64": "<i8", "int8": "i1"}
 
 
 class ModelFileError(UserError):
@@ -37,7 +38,7 @@ def encode_arrays(value):
     """`value` with every numpy array replaced by its base64 form (see the module docstring); the
     schema decodes them."""
     if isinstance(value, np.ndarray):
-        name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[value.dtype]
+        name = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64", np.dtype(np.int8): "int8"}[value.dtype]
         data = np.ascontiguousarray(value, dtype=DTYPES[name]).tobytes()
         return {"dtype": name, "shape": list(value.shape), "data": base64.b64encode(data).decode("ascii")}
     if isinstance(value, dict):
@@ -73,6 +74,8 @@ def decode_arrays(value):
 def save(lm, path):
     """Write `lm` (any `LanguageModel`) to `path` as version-2 JSON, atomically."""
     doc = {"format": FORMAT, "version": VERSION, "kind": lm.kind, **encode_arrays(lm.to_dict())}
+    if getattr(lm, "journey", None) is not None:
+        doc["journey"] = encode_arrays(lm.journey.to_dict())
     files.atomic_write(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
 
 
@@ -104,8 +107,13 @@ def from_json(raw, path="the model"):
     from tlm import schema
 
     doc = {k: v for k, v in doc.items() if k not in ("format", "version", "kind")}
+    cls = LanguageModel.kinds[kind]
+    journey_doc = doc.pop("journey", None) if cls.trainable else None
     try:
-        return LanguageModel.kinds[kind].from_dict(_upgrade_v1(kind, doc) if version == 1 else doc)
+        lm = cls.from_dict(_upgrade_v1(kind, doc) if version == 1 else doc)
+        if journey_doc is not None:
+            lm.journey = journey.Journey.from_dict(journey_doc, lm)
+        return lm
     except schema.SchemaError as e:
         raise ModelFileError(f"{path} is a damaged tlm model file ({str(e)[:200]})") from None
 

@@ -1,11 +1,16 @@
-"""Training curves: the per-epoch losses stored in model files, as an image.
+"""Training as pictures: the per-epoch losses stored in model files, as an image, and a journey's
+aligned word map (`tlm/replay.py`) as an animated GIF.
 
 The 2-D word maps are `vectors.maps.word_map`, shared with `wp plot`. Leaves out writing the file.
 """
 
 import math
+import os
+import tempfile
 
 from edge.figures import plain, render
+
+GIF_FPS = 2
 
 
 def loss_curves(histories, fmt="png"):
@@ -32,3 +37,45 @@ def loss_curves(histories, fmt="png"):
         ax.legend()
 
     return render(draw, fmt, figsize=(8, 5))
+
+
+def journey_gif(words, points, captions, fps=GIF_FPS):
+    """An animated GIF (bytes) of words moving on a map: one frame per snapshot.
+
+    words : list of N str;  points : (S, N, 2) positions;  captions : S frame titles (step, loss)
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    fig, ax = plt.subplots(figsize=(7, 6), dpi=80)
+    low, high = points.reshape(-1, 2).min(axis=0), points.reshape(-1, 2).max(axis=0)
+    pad = (high - low) * 0.08 + 1e-9
+    ax.set_xlim(low[0] - pad[0], high[0] + pad[0] * 2)
+    ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
+    ax.set_xlabel("PC 1 of the final unit vectors")
+    ax.set_ylabel("PC 2")
+    ax.grid(alpha=0.3)
+    dots = ax.scatter(points[0, :, 0], points[0, :, 1], s=18, color="tab:blue")
+    labels = [ax.annotate(plain(w), points[0, i], xytext=(3, 3), textcoords="offset points", fontsize=9)
+              for i, w in enumerate(words)]
+    title = ax.set_title("")
+
+    def frame(s):
+        dots.set_offsets(points[s])
+        for label, xy in zip(labels, points[s]):
+            label.xy = xy
+        title.set_text(plain(captions[s]))
+        return [dots, title, *labels]
+
+    try:
+        animation = FuncAnimation(fig, frame, frames=len(points), blit=False)
+        with tempfile.TemporaryDirectory() as tmp:  # the Pillow writer writes a file; the caller writes it atomically
+            path = os.path.join(tmp, "journey.gif")
+            animation.save(path, writer=PillowWriter(fps=fps))
+            with open(path, "rb") as f:
+                return f.read()
+    finally:
+        plt.close(fig)

@@ -8,13 +8,14 @@ are read from version 2's base64 objects or version 1's nested lists, and their 
 and shape are checked here once. Leaves out the file itself (`tlm/persistence.py`).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 from pydantic import model_validator
 
 from vectors.spelling import is_text
+from tlm import journey
 from tlm.counts import CountConfig
 from tlm.model import ModelConfig
 from tlm.training import TrainingState
@@ -78,6 +79,7 @@ def _counts(value):
 
 Parameter = Annotated[Any, BeforeValidator(lambda v: _array(v, np.float32, MAX_PARAMETER))]
 Counts = Annotated[Any, BeforeValidator(_counts)]
+Quantized = Annotated[Any, BeforeValidator(lambda v: _array(v, np.int8))]  # a journey's int8 vectors
 Loss = Annotated[float, Strict(), Field(ge=0, le=MAX_LOSS)]
 
 
@@ -176,6 +178,37 @@ class CountsFile(_ModelFile):
 
 
 FILES = {"embedding": EmbeddingFile, "counts": CountsFile}
+
+
+class SnapshotFile(_Strict):
+    """One snapshot of a journey (`tlm/journey.py`); shapes are checked against the model there."""
+
+    step: Annotated[int, Field(ge=0)]
+    epoch: Annotated[float, Strict(False), Field(ge=0)]
+    loss: Loss | None
+    val_loss: Loss | None
+    E: Quantized
+    E_scale: Parameter
+    W: Quantized
+    W_scale: Parameter
+
+
+class JourneyFile(_Strict):
+    version: Literal[journey.VERSION]
+    snapshots_per_plan: Annotated[int, Field(ge=1, le=journey.MAX_SNAPSHOTS)]
+    size: Annotated[int, Field(ge=2, le=journey.MAX_WORDS)]
+    words: Tokens
+    done: Annotated[int, Field(ge=0)]
+    snapshots: list[SnapshotFile] = Field(max_length=100 * journey.MAX_SNAPSHOTS)
+
+
+def validate_journey(doc):
+    """The checked journey part of a model file (`SchemaError` naming the first wrong field)."""
+    try:
+        return JourneyFile.model_validate(doc)
+    except ValidationError as e:
+        error = e.errors()[0]
+        raise SchemaError(describe({**error, "loc": ("journey", *error["loc"])})) from None
 
 
 def _shape(name, array, shape):

@@ -13,7 +13,7 @@ from edge import argtypes, files, resources, runner, signals
 from edge.argtypes import integer, number
 from edge.console import counted, note
 from edge.errors import UserError
-from tlm import corpus, persistence, training
+from tlm import corpus, journey, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import BYTES_PER_NGRAM, DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -107,7 +107,7 @@ class TrainProgress:
 
 # Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
-                  "reference", "loss", "samples")
+                  "reference", "loss", "samples", "snapshots", "snapshot_words")
 COUNTS_ONLY = ("add_k",)
 LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)"
 
@@ -122,6 +122,8 @@ def _check_options(args):
         raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
     if args.samples is not None and args.loss != "sampled" and not args.resume:
         raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
+    if args.resume and (args.snapshots, args.snapshot_words) != (None, None):
+        raise UserError("--snapshots and --snapshot-words set up a new model's journey; --resume continues the one it has")
 
 
 def cmd_train(args):
@@ -138,6 +140,8 @@ def cmd_train(args):
         train_texts, val_texts = split_val(texts, args.val_fraction)
         if not args.resume:
             _build(model, [w for words in train_texts for w in words])
+            snapshots = journey.DEFAULT_SNAPSHOTS if args.snapshots is None else args.snapshots
+            model.journey = journey.Journey(snapshots, args.snapshot_words or journey.DEFAULT_WORDS) if snapshots else None
         examples = training.examples_of(model, train_texts)
         val = _held_out_examples(model, val_texts, args.val_fraction)
         _plan(model, args, examples)
@@ -369,3 +373,8 @@ def add_parser(command):
                    help="embedding = the TinyLM; counts = n-gram counts with add-k smoothing (default: embedding)")
     p.add_argument("--add-k", type=number(MIN_ADD_K, MAX_ADD_K), metavar="K",
                    help=f"count model's smoothing constant (default: {DEFAULT_ADD_K})")
+    p.add_argument("--snapshots", type=integer(0, journey.MAX_SNAPSHOTS), metavar="N",
+                   help=f"snapshots of the vectors kept during training, for `tlm journey` (default: "
+                        f"{journey.DEFAULT_SNAPSHOTS}; 0: none)")
+    p.add_argument("--snapshot-words", type=integer(2, journey.MAX_WORDS), metavar="K",
+                   help=f"the snapshots keep the K most frequent words (default: {journey.DEFAULT_WORDS})")

@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field
 from pydantic import dataclasses as checked
 
 from edge.errors import UserError
-from tlm import batched
+from tlm import batched, journey
 from tlm.base import Whole
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
@@ -237,6 +237,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     step = _step_function(model, B)
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
+    recorder = journey.Recorder(model, total_steps, steps_per_epoch, val)
     with _last_complete_epoch_kept(model) as last:
         while not state.finished:
             order, rng = _epoch_randomness(model.config.seed, state.epochs_trained, M)
@@ -247,7 +248,9 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
                 loss = step(contexts[batch], targets[batch], lr, rng)  # forward, loss, backward, update
                 state.step += 1
                 epoch.add(loss, len(batch))
+                recorder.step(loss, len(batch))
             _end_epoch(model, epoch, val, callback)
+            recorder.epoch_end()
             last.save()
     return TrainReport(B, examples.skipped_tokens, examples.skipped_words)
 

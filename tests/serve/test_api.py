@@ -133,7 +133,7 @@ def test_history_is_the_model_files(api, chuck_model):
 
 
 def test_tlm_questions_to_a_vectors_model_are_400(api):
-    for endpoint in ("predict", "generate", "history"):
+    for endpoint in ("predict", "generate", "history", "journey"):
         assert "is not a tlm model" in get(api, endpoint, 400, model=GLOVE)["error"]
 
 

@@ -116,13 +116,13 @@ def test_openapi_documents_every_endpoint(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert sorted(paths) == sorted(f"/api/{e}" for e in (
         "models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate", "history",
-        "explain", "relation-sets", "pairs", "relation", "axis"))
+        "explain", "relation-sets", "pairs", "relation", "axis", "journey"))
 
 
 # ---- never a 500 -------------------------------------------------------------------------------------------
 
 ENDPOINTS = ["models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate",
-             "history", "explain", "nothing"]
+             "history", "explain", "journey", "nothing"]
 NAMES = ["word", "a", "b", "c", "n", "k", "model", "method", "prefix", "limit", "context", "prompt", "length",
          "temperature", "top_k", "seed", "target", "lr", "step", "other"]
 VALUES = st.one_of(

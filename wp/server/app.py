@@ -1,7 +1,8 @@
 """The web API of `wp serve` and the page that uses it.
 
 JSON over GET under `/api/`: models, completion, neighbours, similarity, analogies, odd-one-out,
-map coordinates, directions (pairs, relations, axes), and for tlm models next-word predictions, samples and the training history.
+map coordinates, directions (pairs, relations, axes), and for tlm models next-word predictions,
+samples, the training history and journey, and one prediction explained.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
 Every query parameter is checked before any work: its type, its range, the length of every word
@@ -28,7 +29,7 @@ from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
-from tlm import explain
+from tlm import explain, replay
 from tlm.tokenizer import detokenize, tokenize
 from vectors import direction_queries, queries, relation_sets
 from vectors.maps import pca_2d
@@ -261,6 +262,17 @@ def history(model: Model):
     """Training and held-out loss per epoch, from the model file."""
     lm = model.language_model()
     return {"model": model.name, "loss": lm.history["loss"], "val_loss": lm.history["val_loss"]}
+
+
+@api.get("/journey")
+def journey(model: Model, word: Annotated[str | None, Query(min_length=1, max_length=MAX_WORD)] = None,
+            n: Count = 8):
+    """The training journey recorded in a tlm model file: snapshots, an aligned map of the word,
+    its final neighbours and a few frequent words, and the word's neighbours at each snapshot."""
+    lm = model.language_model()
+    if word:
+        lm.index(word)
+    return {"model": model.name, **replay.view(replay.require(lm, model.name), word, n)}
 
 
 @api.get("/explain")
