@@ -140,6 +140,14 @@ def cmd_shell(args, loaded):
                     f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
 
 
+def cmd_gensim_data(args):
+    from wp import gensim_data
+
+    for path in gensim_data.install(models.gensim_data_dir()):
+        print(f"wrote {path}")
+    note(f"wp: gensim.downloader.load({gensim_data.NAME!r}) now works offline; delete what was written to undo")
+
+
 def cmd_repl(args, loaded):
     interactive = sys.stdin.isatty()
     if interactive:
@@ -261,6 +269,9 @@ def build_parser():
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="neighbours per query (default: 10)")
 
+    command("gensim-data", cmd_gensim_data, f"make the installed {models.OFFLINE_MODEL} loadable offline by "
+            f"gensim.downloader.load (writes into $GENSIM_DATA_DIR or ~/gensim-data)", json_option=False,
+            loads_model=False)
     p = command("serve", cmd_serve, "explore the model (or two, side by side) on a web page in the browser",
                 json_option=False, loads_model=False, models_repeat=True)
     p.add_argument("--host", default="127.0.0.1", type=argtypes.text(max_length=255),
