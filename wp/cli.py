@@ -174,7 +174,7 @@ def cmd_repl(args, loaded):
 
 
 def cmd_serve(args):
-    from wp.server import running
+    from wp.server import addresses, running
     from wp.server.app import create_app
 
     sock = running.listen(args.host, args.port)  # a port in use is said before the models load
@@ -186,9 +186,10 @@ def cmd_serve(args):
         if not loopback:
             note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
         url = running.url(sock, args.host)
+        typed = [running.url(sock, address) for address in addresses.reachable(sock)]
 
         def ready():
-            print(f"Serving on {url}")
+            print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in typed), sep="\n")
             if not args.no_browser and running.has_display():
                 running.open_browser(url)
 
