@@ -50,15 +50,24 @@ def scores(cosines, question):
     return shifted[:p].prod(axis=0) / (shifted[p:].prod(axis=0) + COSMUL_EPSILON)
 
 
-def _bounds(cosines, question, err):
-    """Lower and upper bounds (n,) of the exact scores, from float32 cosines within `err` of them."""
-    if question.method == "add":
-        return cosines[0] - err, cosines[0] + err
-    low, high = np.maximum((cosines + 1) / 2 - err / 2, 0), (cosines + 1) / 2 + err / 2  # (m, n)
-    p = question.positive
-    lower = low[:p].prod(axis=0) / (high[p:].prod(axis=0) + COSMUL_EPSILON)
-    upper = high[:p].prod(axis=0) / (low[p:].prod(axis=0) + COSMUL_EPSILON)
-    return lower * (1 - WIDEN), upper * (1 + WIDEN)
+def _kth_largest(values, k):
+    return np.partition(values, len(values) - k)[len(values) - k]
+
+
+def _candidates(cosines, question, err, k):
+    """The rows (n,) whose exact score can be among the k largest, from float32 cosines (m, N)
+    within `err` of the exact ones: those whose upper bound reaches the sample's k-th lower bound."""
+    N = cosines.shape[1]
+    if N // SAMPLE <= k:
+        return np.arange(N)
+    if question.method == "add":  # bounds: the cosine -+ err
+        return np.flatnonzero(cosines[0] >= _kth_largest(cosines[0, ::SAMPLE], k) - 2 * err)
+    shifted = (cosines + 1) / 2  # (m, N)
+    p, e = question.positive, err / 2
+    sample = shifted[:, ::SAMPLE]
+    lower = np.maximum(sample[:p] - e, 0).prod(axis=0) / ((sample[p:] + e).prod(axis=0) + COSMUL_EPSILON)
+    upper = (shifted[:p] + e).prod(axis=0) / (np.maximum(shifted[p:] - e, 0).prod(axis=0) + COSMUL_EPSILON)
+    return np.flatnonzero(upper * (1 + WIDEN) >= _kth_largest(lower, k) * (1 - WIDEN))
 
 
 def exact_cosines(rows, columns):
@@ -74,13 +83,7 @@ def exact_cosines(rows, columns):
 def _best(unit, question, cosines, err):
     """(rows (k,), scores (k,)) of one question, best first, from its float32 cosines (m, N)."""
     k = min(question.topn + len(question.exclude), len(unit))
-    lower, upper = _bounds(cosines, question, err)
-    sample = lower[::SAMPLE]
-    if len(sample) > k:
-        threshold = np.partition(sample, len(sample) - k)[len(sample) - k]  # the sample's k-th largest
-        candidates = np.flatnonzero(upper >= threshold)  # (n,)
-    else:
-        candidates = np.arange(len(unit))
+    candidates = _candidates(cosines, question, err, k)  # (n,)
     exact = scores(exact_cosines(unit[candidates], question.columns), question)  # (n,)
     order = np.lexsort((candidates, -exact))  # best first, ties to the lower row
     rows, ranked = candidates[order], exact[order]
