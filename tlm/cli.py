@@ -161,7 +161,7 @@ def _fit_and_save(args, model, texts, stop):
     start = model.training.epochs_done
     progress = TrainProgress(sys.stderr)
     try:
-        report = training.fit(model, examples, val, callback=progress, should_stop=stop)
+        report = training.fit(model, examples, val, callback=progress, should_stop=stop, threads=args.threads)
     except training.TrainingInterrupted as e:
         progress.close()
         return _save_interrupted(model, args, e.epochs_done - start, stop)
@@ -516,6 +516,8 @@ def build_parser():
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
                    help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
+    p.add_argument("--threads", type=integer(1, 1024), metavar="N",
+                   help="BLAS threads (default: chosen by measuring steps as training runs, 1 or all)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,

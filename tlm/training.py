@@ -23,6 +23,7 @@ from edge.errors import UserError
 from tlm import batched, schema
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
+from tlm.threads import Chooser
 
 DEFAULT_LR = 0.1  # chosen by measurement (README, "Choosing the learning rate")
 DEFAULT_EPOCHS = 5
@@ -259,7 +260,7 @@ def memory_needed(V, d, batch_size, examples, n, optimizer):
 
 
 @np.errstate(all="ignore")  # overflow shows up as a non-finite loss: reported as divergence, not warned
-def fit(model, examples, val=None, callback=None, should_stop=None):
+def fit(model, examples, val=None, callback=None, should_stop=None, threads=None):
     """Run `model.training`'s plan on `examples` until it is finished.
 
     Parameters
@@ -271,6 +272,8 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
         Receives `Progress` and `EpochEnd` events.
     should_stop : callable, optional
         Asked after every batch; when it returns True training stops as on Ctrl-C.
+    threads : int, optional
+        BLAS threads for every step; by default chosen by measurement as training runs (`tlm.threads`).
 
     Raises
     ------
@@ -295,6 +298,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
         from tlm import sampled
 
         step_fn = partial(sampled.step, sampler=sampled.Sampler(model.word_counts, state.samples))
+    step_fn = Chooser(threads).wrap(step_fn)
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
     if state.step + total_steps > MAX_STEPS or state.epochs_trained + state.epochs > MAX_STEPS:
