@@ -145,7 +145,7 @@ def cmd_gensim_data(args):
 
     for path in gensim_data.install(models.gensim_data_dir()):
         print(f"wrote {path}")
-    note(f"wp: gensim.downloader.load({gensim_data.NAME!r}) now works offline; delete what was written to undo")
+    print(f"gensim.downloader.load({gensim_data.NAME!r}) now works offline; delete what was written to undo it")
 
 
 def cmd_repl(args, loaded):
