@@ -1,10 +1,13 @@
 """Training's BLAS thread count: chosen by timing steps (the faster of 1 and all, measured again
 later), fixed by `--threads N`, applied only inside a step, and left alone for tiny steps."""
 
+import subprocess
+import sys
+
 import pytest
 from threadpoolctl import threadpool_info
 
-from tests.conftest import CHUCK, assert_clean_error
+from tests.conftest import CHUCK, ROOT, assert_clean_error
 from tlm import threads
 from tlm.cli import main
 
@@ -15,6 +18,14 @@ def blas_threads():
 
 ALL = blas_threads()
 several = pytest.mark.skipif(ALL < 2, reason="the BLAS here runs one thread")
+
+
+def in_a_fresh_process(scenario):
+    """Run `scenario` (a function of this module) in a new interpreter: OpenBLAS cannot raise its
+    thread count again in a process where another thread holds a limit (as a served app does)."""
+    code = f"import tests.test_threads as t; t.{scenario.__name__}()"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 class Machine:
@@ -33,8 +44,7 @@ class Machine:
         return x * 2
 
 
-@several
-def test_the_faster_count_is_chosen_and_measured_again_later():
+def chooses_the_faster_and_measures_again_later():
     machine = Machine({1: 0.010, ALL: 0.004})  # idle: all threads faster
     chooser = threads.Chooser(clock=machine.clock)
     step = chooser.wrap(machine.step)
@@ -50,7 +60,7 @@ def test_the_faster_count_is_chosen_and_measured_again_later():
     assert blas_threads() == ALL  # outside a step, nothing changed
 
 
-def test_a_fixed_count_is_used_for_every_step():
+def uses_a_fixed_count_for_every_step():
     machine = Machine({1: 0.010, ALL: 0.001})
     step = threads.Chooser(1, clock=machine.clock).wrap(machine.step)
     for i in range(30):
@@ -58,13 +68,20 @@ def test_a_fixed_count_is_used_for_every_step():
     assert set(machine.seen) == {1} and blas_threads() == ALL
 
 
-@several
-def test_tiny_steps_keep_the_blas_setting():
+def keeps_the_blas_setting_for_tiny_steps():
     machine = Machine({1: 1e-5, ALL: 1e-4})
     step = threads.Chooser(clock=machine.clock).wrap(machine.step)
     for i in range(100):
         step(i)
     assert set(machine.seen) == {ALL}
+
+
+@several
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [chooses_the_faster_and_measures_again_later, uses_a_fixed_count_for_every_step,
+                                      keeps_the_blas_setting_for_tiny_steps])
+def test_choosing_threads(scenario):
+    in_a_fresh_process(scenario)
 
 
 def test_train_with_fixed_threads(run, tmp_path):

@@ -61,10 +61,10 @@ def _held(folder):
     """What an existing model folder holds, in words."""
     try:
         held = sorted(p.name for p in folder.iterdir())
+        ours = "__init__.py" in held and (folder / "__init__.py").read_text(errors="replace") == LOADER
     except OSError:
         return "something that is not a readable folder"
-    loader = folder / "__init__.py"
-    if loader.is_file() and loader.read_text(errors="replace") == LOADER:
+    if ours:
         return "what wp gensim-data writes (gensim.downloader.load finds the model already)"
     if ENTRY["file_name"] in held:
         return f"gensim's own download ({', '.join(held)}; gensim.downloader.load finds the model already)"
