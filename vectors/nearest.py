@@ -26,6 +26,7 @@ import numpy as np
 SAMPLE = 64  # every 64th row's score bounds the k-th largest from below
 COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
 CHUNK = 8192  # candidate rows scored exactly at once: bounds the float64 temporaries
+FEW_COLUMNS = 8  # up to this many query vectors, the product is taken the other way round (`best`)
 WIDEN = 1e-5  # relative widening of 3CosMul's bounds, for their own float32 rounding
 
 
@@ -94,7 +95,9 @@ def _best(unit, question, cosines, err):
 def best(unit, questions):
     """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d)."""
     columns = np.concatenate([q.columns for q in questions])  # (M, d)
-    cosines = columns @ unit.T  # (M, N): the one pass over the rows
+    # The one pass over the rows. For a few query vectors (N, d) @ (d, M) is up to 3x faster than
+    # (M, d) @ (d, N) (measured); for more, reading its result's strided columns costs more than that.
+    cosines = (unit @ columns.T).T if len(columns) <= FEW_COLUMNS else columns @ unit.T  # (M, N)
     # Twice the rounding bound of a float32 dot product of d terms of unit vectors (d * 2**-24).
     err = unit.shape[1] * 2.0**-23
     answers, start = [], 0
