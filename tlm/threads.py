@@ -3,9 +3,10 @@
 On an idle 2-core machine the BLAS's two threads train the lab's Emma model 1.4x faster than one;
 with the cores kept busy by other processes two threads spin against them and one thread is 2.6x
 faster. Which is best depends on the load of the moment, so `Chooser` times PROBE_STEPS steps with
-each thread count, keeps the faster, and measures again every RECHECK_S seconds. Steps shorter than
-MIN_STEP_S (small vocabularies) are left alone: their products are too small for threads to matter
-and the timings too noisy to choose by. A fixed count (`tlm train --threads N`) is used as given.
+each thread count, keeps the faster, and measures again RECHECK_S seconds later (twice as long each
+time the choice holds, up to MAX_RECHECK_S). Steps shorter than MIN_STEP_S (small vocabularies) are
+left alone: their products are too small for threads to matter and the timings too noisy to choose
+by. A fixed count (`tlm train --threads N`) is used as given.
 
 The limit is applied around each step only, so nothing outside training sees it. A different thread
 count rounds the products differently (by about 1e-6): a fixed count makes reruns bit-identical.
@@ -18,7 +19,8 @@ import time
 from threadpoolctl import ThreadpoolController
 
 PROBE_STEPS = 5  # timed per thread count, after one untimed step (the switch itself costs caches)
-RECHECK_S = 10.0  # how long a choice is kept before measuring again
+RECHECK_S = 10.0  # how long a new choice is kept before measuring again
+MAX_RECHECK_S = 160.0  # ... and a choice that held, at most
 MIN_STEP_S = 1e-3  # steps shorter than this keep the BLAS's own setting
 
 
@@ -40,7 +42,7 @@ class Chooser:
         self.clock = clock
         self.current = fixed or self.default
         self.choices = []  # (time, chosen count, {count: median step seconds}), for reports and tests
-        self._plan, self._times, self._next_check = [], {}, None
+        self._plan, self._times, self._next_check, self._wait = [], {}, None, RECHECK_S
 
     def wrap(self, step):
         """`step` run under the chosen thread count, with the same arguments and result."""
@@ -65,9 +67,12 @@ class Chooser:
             self._plan.pop(0)
             if not self._plan:
                 medians = {n: statistics.median(t) for n, t in self._times.items()}
-                self.current = min(medians, key=lambda n: (medians[n], n))
+                previous, self.current = self.current, min(medians, key=lambda n: (medians[n], n))
+                held = bool(self.choices) and previous == self.current
+                # A choice that holds is checked half as often: each check runs the slower count a while.
+                self._wait = min(2 * self._wait, MAX_RECHECK_S) if held else RECHECK_S
                 self.choices.append((self.clock(), self.current, medians))
-                self._next_check = self.clock() + RECHECK_S
+                self._next_check = self.clock() + self._wait
             return
         now = self.clock()
         if len(self.options) > 1 and seconds >= MIN_STEP_S and (self._next_check is None or now >= self._next_check):
