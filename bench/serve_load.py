@@ -7,9 +7,9 @@ seeded mix of what the page asks (neighbours, maps, analogies, similarity, odd-o
 about frequent words, plus misspelt words, which must come back 404 with close spellings. Prints
 latency percentiles (p50, p95, max) overall and per kind of query, requests per second, errors
 (any other status, or no answer within the timeout), and the load average before the run (the
-figures depend on what else the machine is doing).
+figures depend on what else the machine is doing), and the server's peak memory.
 
-    uv run python bench/serve_load.py [--requests 2000] [--clients 8] [--model NAME|PATH] [--seed 0]
+    uv run python bench/serve_load.py [--requests 2000] [--clients 1 8 32] [--model NAME|PATH] [--seed 0]
 """
 
 import argparse
@@ -140,26 +140,36 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=models.OFFLINE_MODEL, help=f"what to serve (default: {models.OFFLINE_MODEL})")
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="one run for each (default: 1 8 32)")
     parser.add_argument("--warmup", type=int, default=100, help="requests sent first and not counted")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     vocabulary = models.load(args.model).vectors.words  # memory-mapped from wp's cache: cheap
     words = [w for w in vocabulary[:WORD_POOL] if w.isalpha()]
-    load = os.getloadavg()[0]  # other work on the machine: the figures depend on it
     process, host, port = start_server(args.model)
+    failed = 0
     try:
-        burst(host, port, plan(args.warmup, args.seed + 1, words), args.clients)
-        requests = plan(args.requests, args.seed, words)
-        results, wall = burst(host, port, requests, args.clients)
+        for clients in args.clients:
+            load = os.getloadavg()[0]  # other work on the machine: the figures depend on it
+            burst(host, port, plan(args.warmup, args.seed + 1, words), clients)
+            requests = plan(args.requests, args.seed, words)
+            results, wall = burst(host, port, requests, clients)
+            failed += report(args.model, len(vocabulary), requests, results, wall, clients, load)
+            print(f"server's peak resident memory so far: {peak_memory_mb(process.pid):,.0f} MB\n")
     finally:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
             process.kill()
-    return 1 if report(args.model, len(vocabulary), requests, results, wall, args.clients, load) else 0
+    return 1 if failed else 0
+
+
+def peak_memory_mb(pid):
+    """The process's peak resident set (VmHWM, Linux), in MB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
 
 
 if __name__ == "__main__":

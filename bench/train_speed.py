@@ -8,6 +8,8 @@ the time to reach the per-example loop's best held-out loss, and the ratios.
     uv run python bench/train_speed.py            # about 5 minutes on 2 cores
     uv run python bench/train_speed.py --quick    # 3 reference epochs instead of 10
     uv run python bench/train_speed.py --journey  # only: the defaults with and without the journey
+    uv run python bench/train_speed.py --threads  # `tlm train` on Emma: --threads 1, all, and the
+                                                  # default, idle and beside one CPU burner per core
 
 PyTorch comes from a virtual environment this script prepares in bench/.torch-venv
 (`pip install torch==2.13.0`); where that fails it says so and goes on without it.
@@ -176,6 +178,41 @@ def run_torch(train_words, val_words, epochs, lr, batch_size):
             "batch_size": batch_size, "lr": lr, "floor": floor}
 
 
+def burners(count):
+    """`count` processes that keep a core busy each, as other users' work would."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def threads_study(gutenberg, epochs):
+    """Wall seconds of `tlm train` with each fixed thread count and the default, idle and busy."""
+    cores = os.cpu_count()
+    settings = [[f"--threads={n}"] for n in sorted({1, cores})] + [[]]
+    tlm = Path(sys.executable).parent / "tlm"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for condition in ("idle", "busy"):
+            burning = burners(cores) if condition == "busy" else []
+            try:
+                load = os.getloadavg()[0]
+                for setting in settings:
+                    start = time.perf_counter()
+                    subprocess.run([str(tlm), "train", "--gutenberg", gutenberg, "-t", "lower", "-t", "alpha",
+                                    "--epochs", str(epochs), "--output", os.path.join(tmp, "m.json"), *setting],
+                                   check=True, capture_output=True)
+                    rows.append((condition, " ".join(setting) or "default (chosen)", time.perf_counter() - start, load))
+                    print(f"  {condition}: {rows[-1][1]}: {rows[-1][2]:.1f} s", file=sys.stderr, flush=True)
+            finally:
+                for burner in burning:
+                    burner.kill()
+                    burner.wait()
+    print(f"tlm train --gutenberg {gutenberg} -t lower -t alpha --epochs {epochs}, wall seconds, {cores} cores; "
+          f"busy = {cores} CPU burners beside it")
+    print("| machine | threads | seconds | vs the best fixed | load before |\n|---|---|---:|---:|---:|")
+    for condition, setting, seconds, load in rows:
+        best = min(s for c, t, s, _ in rows if c == condition and t.startswith("--threads"))
+        print(f"| {condition} | {setting} | {seconds:.1f} | {seconds / best:.2f}x | {load:.1f} |")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gutenberg", default="austen-emma.txt")
@@ -186,7 +223,11 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="3 reference epochs")
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--journey", action="store_true", help="only the cost of recording the journey")
+    parser.add_argument("--threads", action="store_true", help="only the BLAS thread study (idle and busy)")
+    parser.add_argument("--threads-epochs", type=int, default=3, help="epochs per run of the thread study")
     args = parser.parse_args(argv)
+    if args.threads:
+        return threads_study(args.gutenberg, args.threads_epochs)
     if args.quick:
         args.ref_epochs = 3
 

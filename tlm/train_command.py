@@ -107,7 +107,7 @@ class TrainProgress:
 
 # Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
-                  "reference", "loss", "samples", "snapshots", "snapshot_words")
+                  "reference", "loss", "samples", "snapshots", "snapshot_words", "threads")
 COUNTS_ONLY = ("add_k",)
 LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)"
 
@@ -167,7 +167,7 @@ def _fit_and_save(args, model, examples, val, stop):
     start = state.epochs_done
     with contextlib.closing(TrainProgress(sys.stderr)) as progress:
         try:
-            training.fit(model, examples, val, callback=progress, should_stop=stop)
+            training.fit(model, examples, val, callback=progress, should_stop=stop, threads=args.threads)
         except training.TrainingInterrupted as e:
             progress.close()
             return _save_interrupted(model, args, e.epochs_done - start, stop)
@@ -367,6 +367,8 @@ def add_parser(command):
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
                    help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
+    p.add_argument("--threads", type=integer(1, 1024), metavar="N",
+                   help="BLAS threads (default: chosen by measuring steps as training runs, 1 or all)")
     p.add_argument("--reference", action="store_true",
                    help="use the lab's per-example loop (model._step) instead of the fast batched path; slow")
     p.add_argument("--kind", choices=list(LanguageModel.kinds), default=TinyLanguageModel.kind,

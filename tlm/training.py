@@ -29,6 +29,7 @@ from tlm import batched, journey
 from tlm.base import Whole
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
+from tlm.threads import Chooser
 
 DEFAULT_EPOCHS = 5
 MAX_EPOCHS = 1_000_000
@@ -211,7 +212,7 @@ def memory_needed(V, d, batch_size, examples, n, optimizer):
 
 
 @np.errstate(all="ignore")  # overflow shows up as a non-finite loss: reported as divergence, not warned
-def fit(model, examples, val=None, callback=None, should_stop=None):
+def fit(model, examples, val=None, callback=None, should_stop=None, threads=None):
     """Run `model.training`'s plan on `examples` until it is finished.
 
     Parameters
@@ -223,6 +224,8 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
         Receives `Progress` and `EpochEnd` events.
     should_stop : callable, optional
         Asked after every batch but an epoch's last; when it returns True training stops as on Ctrl-C.
+    threads : int, optional
+        BLAS threads for every step; by default chosen by measurement as training runs (`tlm.threads`).
 
     Raises
     ------
@@ -234,7 +237,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None):
     state = model.training
     contexts, targets = examples.contexts, examples.targets
     M, B = len(targets), min(state.batch_size, len(targets))
-    step = _step_function(model, B)
+    step = Chooser(threads).wrap(_step_function(model, B))
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
     recorder = journey.Recorder(model, total_steps, steps_per_epoch, val)

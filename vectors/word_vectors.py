@@ -13,6 +13,7 @@ Shapes: N = words, d = dimensions, Q = query words.
 import numpy as np
 
 from vectors.spelling import Speller, composed, unknown_word
+from vectors import nearest
 
 # Close spellings are looked for among the most frequent words only (rare words make poor
 # suggestions, and indexing 400k words would cost 0.2 s).
@@ -20,7 +21,6 @@ SUGGESTION_POOL = 50_000
 # The first few look-ups scan the word list instead of building the index: a one-shot query on
 # 400k words then starts 0.1 s sooner (a frequent word is found near the top, a miss costs ~8 ms).
 SCANNED_LOOKUPS = 8
-COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
 
 
 def unit_rows(vectors):
@@ -128,13 +128,25 @@ class WordVectors:
         """Cosine similarity of two words."""
         return float(self.unit[self.row(a)] @ self.unit[self.row(b)])
 
-    def _ranked(self, scores, exclude, topn):
-        """The `topn` best (word, score) of `scores` (N',), skipping the rows in `exclude`."""
-        topn = min(topn, len(scores))
-        take = min(topn + len(exclude), len(scores))
-        best = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.words[i], float(scores[i])) for i in best if i not in exclude][:topn]
+    def question(self, positive, negative=(), topn=10, method="add"):
+        """A `nearest.Question` about words (`UnknownWordError` for one not here): their unit
+        vectors' normalised mean, positive minus negative ("add"), or each of them ("mul")."""
+        rows = self.rows(list(positive) + list(negative))  # (Q,)
+        if method == "add":
+            weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)  # (Q,)
+            columns = unit_rows((weights @ self.unit[rows])[None, :])  # (1, d)
+        else:
+            columns = self.unit[rows]  # (Q, d)
+        return nearest.Question(columns, len(positive), method, tuple(rows.tolist()), topn)
+
+    def ask(self, question, restrict=None):
+        """[(word, score)], best first, for one question (a server answers many in one pass)."""
+        return self.answer([question], restrict)[0]
+
+    def answer(self, questions, restrict=None):
+        """[[(word, score)]] for many questions in one pass over the first `restrict` rows."""
+        return [[(self.words[i], float(s)) for i, s in zip(rows.tolist(), scores)]
+                for rows, scores in nearest.best(self.unit[:restrict], questions)]
 
     def most_similar(self, positive, negative=(), topn=10, restrict=None):
         """Words nearest by cosine to the mean of the positive words' unit vectors minus the
@@ -142,22 +154,12 @@ class WordVectors:
 
         Returns [(word, cosine)], best first; `restrict=N` searches the first N words only.
         """
-        rows = self.rows(list(positive) + list(negative))  # (Q,)
-        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)  # (Q,)
-        mean = weights @ self.unit[rows]  # (d,)
-        mean = unit_rows(mean[None, :])[0]  # (d,)
-        scores = self.unit[:restrict] @ mean  # (N',)
-        return self._ranked(scores, set(rows.tolist()), topn)
+        return self.ask(self.question(positive, negative, topn, "add"), restrict)
 
     def most_similar_cosmul(self, positive, negative=(), topn=10, restrict=None):
         """3CosMul (Levy & Goldberg 2014): the product of the positive words' shifted cosines
         (1 + cos) / 2 divided by the negative words' (+ 1e-6); the query words are never answers."""
-        rows = self.rows(list(positive) + list(negative))  # (Q,)
-        shifted = self.unit[:restrict] @ self.unit[rows].T  # (N', Q) in one pass over the rows
-        shifted += 1
-        shifted /= 2  # cosines moved from [-1, 1] to [0, 1]
-        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + COSMUL_EPSILON)
-        return self._ranked(scores, set(rows.tolist()), topn)
+        return self.ask(self.question(positive, negative, topn, "mul"), restrict)
 
     def doesnt_match(self, words):
         """The word whose unit vector is furthest from the normalised mean of all the words' (ties:

@@ -137,6 +137,14 @@ def cmd_shell(args, loaded):
                     f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
 
 
+def cmd_gensim_data(args):
+    from wp import gensim_data
+
+    for path in gensim_data.install(models.gensim_data_dir()):
+        print(f"wrote {path}")
+    print(f"gensim.downloader.load({gensim_data.NAME!r}) now works offline; delete what was written to undo it")
+
+
 def cmd_repl(args, loaded):
     interactive = sys.stdin.isatty()
     if interactive:
@@ -163,7 +171,7 @@ def cmd_repl(args, loaded):
 
 
 def cmd_serve(args):
-    from wp.server import running
+    from wp.server import addresses, running
     from wp.server.app import create_app
 
     sock = running.listen(args.host, args.port)  # a port in use is said before the models load
@@ -174,9 +182,10 @@ def cmd_serve(args):
         if not loopback:
             note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
         url = running.url(sock, args.host)
+        typed = [running.url(sock, address) for address in addresses.reachable(sock)]
 
         def ready():
-            print(f"Serving on {url}")
+            print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in typed), sep="\n")
             if not args.no_browser and running.has_display():
                 running.open_browser(url)
 
@@ -259,6 +268,9 @@ def build_parser():
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="neighbours per query (default: 10)")
 
+    command("gensim-data", cmd_gensim_data, f"make the installed {models.OFFLINE_MODEL} loadable offline by "
+            f"gensim.downloader.load (writes into $GENSIM_DATA_DIR or ~/gensim-data)", json_option=False,
+            loads_model=False)
     p = command("serve", cmd_serve, "explore the model (or two, side by side) on a web page in the browser",
                 json_option=False, loads_model=False, models_repeat=True)
     p.add_argument("--host", default="127.0.0.1", type=argtypes.text(max_length=255),

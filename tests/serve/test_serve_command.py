@@ -2,9 +2,11 @@
 a public address and the Host check on loopback (promise 5 of docs/robustness.md), its errors,
 and stopping on Ctrl-C or SIGTERM without a traceback."""
 
+import ipaddress
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from gensim.test.utils import datapath
 
 from tests.conftest import ROOT, assert_clean_error
 from wp.cli import main
-from wp.server import running
+from wp.server import addresses, running
 
 FIXTURE = datapath("test_glove.txt")
 START_S = 30
@@ -90,6 +92,27 @@ def test_a_public_address_is_warned_about(run, serving):
     code, out, err = run(main, "--model", FIXTURE, "serve", "--host", "0.0.0.0", "--port", "0", "--no-browser")
     assert code == 0 and out.startswith("Serving on http://0.0.0.0:")
     assert err == "wp: warning: listening on 0.0.0.0: anyone who can reach this port can query the models\n"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_every_address_prints_the_urls_students_can_type(run, serving, host):
+    code, out, err = run(main, "--model", FIXTURE, "serve", "--host", host, "--port", "0", "--no-browser")
+    assert code == 0 and err.startswith("wp: warning: listening on")
+    first, *rest = out.splitlines()
+    port = int(first.rsplit(":", 1)[1].rstrip("/"))
+    assert rest, "this machine has a network address, which should be printed"
+    for line in rest:
+        shown = line.removeprefix("Reachable from other machines at http://").removesuffix(f":{port}/")
+        address = ipaddress.ip_address(shown.strip("[]"))
+        assert not address.is_loopback and (address.version == 4 or host == "::"), line
+        with socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET) as s:
+            s.bind((str(address), 0))  # only an address of this machine can be bound
+
+
+def test_one_network_address_prints_only_itself(run, serving):
+    address = addresses.network_addresses(ipv6=False)[0]
+    code, out, _ = run(main, "--model", FIXTURE, "serve", "--host", address, "--port", "0", "--no-browser")
+    assert code == 0 and out.startswith(f"Serving on http://{address}:") and len(out.splitlines()) == 1
 
 
 @pytest.mark.parametrize("argv, needles", [

@@ -12,6 +12,7 @@ from pathlib import Path
 from edge.errors import UserError
 from vectors.completion import Completer
 from vectors.word_vectors import WordVectors
+from wp.server.batching import BatchedVectors, Batcher
 
 MAX_MODELS = 2  # side by side
 
@@ -45,5 +46,6 @@ class Served:
 
 def prepare(loaded):
     """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `wp.cli` checks), ready for requests."""
-    return [Served(index, Path(model.name).name, model.vectors.prepare(), Completer(model.vectors.words), model.lm)
-            for index, model in enumerate(loaded)]
+    batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
+    return [Served(index, Path(model.name).name, BatchedVectors(model.vectors, batcher).prepare(),
+                   Completer(model.vectors.words), model.lm) for index, model in enumerate(loaded)]

@@ -1,0 +1,119 @@
+"""Questions that reach `wp serve` together are answered in one pass over the vectors, with the
+answers `wp` prints for the same questions alone; and a batch's answers are exactly those of a
+plain float64 computation over every row (the candidates' threshold loses nothing)."""
+
+import json
+import threading
+
+import httpx
+import numpy as np
+import pytest
+from gensim.test.utils import datapath
+
+from tests.serve.serving import live
+from vectors.word_vectors import WordVectors
+from wp import models
+from wp.cli import main as wp_main
+from wp.server.app import create_app
+
+FIXTURE = datapath("test_glove.txt")
+
+
+def _plain(wv, positive, negative, topn, method):
+    """Best (word, score) over every row in float64, ties to the lower row: the reference."""
+    unit = wv.unit.astype(np.float64)  # (N, d)
+    rows = [wv.row(w) for w in positive + negative]
+    if method == "add":
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)
+        mean = (weights @ wv.unit[rows]).astype(np.float64)
+        query = (mean / np.linalg.norm(mean)).astype(np.float32).astype(np.float64)  # as stored: float32
+        scores = (unit * query).sum(axis=1)
+    else:
+        shifted = np.concatenate([(part[:, None, :] * wv.unit[rows].astype(np.float64)[None]).sum(axis=2)
+                                  for part in np.array_split(unit, max(1, len(unit) // 50_000))])  # (N, Q)
+        shifted = (shifted + 1) / 2
+        scores = shifted[:, :len(positive)].prod(axis=1) / (shifted[:, len(positive):].prod(axis=1) + 1e-6)
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    return [(wv.words[i], scores[i]) for i in order if i not in rows][:topn]
+
+
+def _questions(words, rng, count):
+    asked = []
+    for _ in range(count):
+        a, b, c = rng.choice(words, 3, replace=False).tolist()
+        asked += [([a], [], 10, "add"), ([b, c], [a], 5, "add"), ([b, c], [a], 5, "mul"), ([a, b], [], 7, "add")]
+    return asked
+
+
+def _check_batch(wv, asked):
+    answers = wv.answer([wv.question(p, n, k, m) for p, n, k, m in asked])
+    for (positive, negative, topn, method), got in zip(asked, answers):
+        expected = _plain(wv, positive, negative, topn, method)
+        assert [w for w, _ in got] == [w for w, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], rtol=0, atol=1e-12)
+        assert got == wv.ask(wv.question(positive, negative, topn, method))  # alone, the same
+
+
+@pytest.mark.slow
+@pytest.mark.glove
+def test_a_batch_on_glove_is_exact(glove):
+    rng = np.random.default_rng(0)
+    _check_batch(glove, _questions(glove.words[:20_000], rng, 2))
+
+
+def test_a_batch_with_ties_is_exact():
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((40, 8)).astype(np.float32)
+    vectors = np.concatenate([base] * 50)  # every row 50 times: ties everywhere, broken by row
+    wv = WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
+    _check_batch(wv, _questions(wv.words, rng, 8))
+
+
+def _served_answers(url, requests):
+    """Each (endpoint, params) sent at once from its own thread: the JSON answers, in order."""
+    answers, start = [None] * len(requests), threading.Barrier(len(requests))
+
+    def ask(i, endpoint, params):
+        with httpx.Client(base_url=url, timeout=30) as client:
+            start.wait()
+            response = client.get(f"/api/{endpoint}", params=params)
+            assert response.status_code == 200, response.text
+            answers[i] = response.json()
+
+    threads = [threading.Thread(target=ask, args=(i, *r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _cli(run, model, *argv):
+    code, out, err = run(wp_main, "--model", model, *argv)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.slow
+@pytest.mark.glove
+def test_questions_to_two_models_at_once_get_the_commands_answers(run, glove):
+    served = [models.load("glove-wiki-gigaword-50"), models.load(FIXTURE)]
+    rng = np.random.default_rng(2)
+    pools = [[w for w in wv.words[:5000] if w.isalpha()] for wv in (glove, served[1].vectors)]
+    asked = []  # (model, endpoint, params)
+    for index in (0, 1) * 6:
+        a, b, c = rng.choice(pools[index], 3, replace=False).tolist()
+        asked += [(index, "similar", {"word": a, "n": 10}),
+                  (index, "analogy", {"a": a, "b": b, "c": c, "method": "add"}),
+                  (index, "analogy", {"a": a, "b": b, "c": c, "method": "mul"})]
+    with live(create_app(served)) as url:
+        answers = _served_answers(url, [(endpoint, {**params, "model": index}) for index, endpoint, params in asked])
+    names = ["glove-wiki-gigaword-50", FIXTURE]
+    for (index, endpoint, params), answer in zip(asked, answers):
+        if endpoint == "similar":
+            expected = _cli(run, names[index], "similar", "--json", "-n", "10", params["word"])
+            assert answer["neighbours"] == [{"word": e["word"], "score": e["cosine"]} for e in expected]
+        else:
+            expected = _cli(run, names[index], "analogy", "--json", "--method", params["method"],
+                            params["a"], params["b"], params["c"])
+            assert answer["answers"] == expected["answers"]
