@@ -138,7 +138,8 @@ class LanguageModel:
         from vectors.word_vectors import WordVectors
 
         order = np.argsort(-self.word_counts, kind="stable")  # (V,)   ties keep vocabulary order
-        return WordVectors([self.vocab[i] for i in order], np.ascontiguousarray(vectors[order]))
+        return WordVectors([self.vocab[i] for i in order], np.ascontiguousarray(vectors[order]),
+                           counts=np.asarray(self.word_counts)[order])
 
     # ---- describing ---------------------------------------------------------------------------
 

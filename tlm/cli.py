@@ -16,7 +16,7 @@ from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer, number, positive_int
 from edge.console import note
 from edge.errors import UserError
-from tlm import corpus, persistence, training
+from tlm import choice, corpus, persistence, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -319,13 +319,15 @@ def _load(args):
 
 
 def _word_vectors(model, args, words=()):
-    """The model's word vectors (rows of E, or columns of W), after checking it has them and the words."""
+    """The chosen word vectors (--vectors) and the query words in the model's own terms (a note
+    shows each one the transforms change), after checking it has vectors and the words."""
     if not model.has_embeddings:
         raise UserError(f"{args.model} is a {model.kind} model: it has no learned word vectors "
                         f"(train with --kind embedding)")
-    for word in words:
-        model.index(word)  # a folded word says so
-    return model.word_vectors(output=getattr(args, "output_vectors", False))
+    tokens, notes = choice.query_words(model, words)
+    for line in notes:
+        note(line)
+    return choice.word_vectors(model, getattr(args, "vectors", None)), tokens
 
 
 def _note_unknown(model, tokens):
@@ -338,16 +340,19 @@ def cmd_similar(args):
     from vectors import queries
 
     model = _load(args)
-    console.print_ranked(queries.similar(_word_vectors(model, args, args.words), args.words, n=args.n), args.json)
+    wv, words = _word_vectors(model, args, args.words)
+    ranked = queries.similar(wv, words, n=args.n, restrict=choice.visible(wv, args.min_count))
+    console.print_ranked(ranked, args.json, frequency=queries.frequency(wv, [w for w, _ in ranked]))
 
 
 def cmd_similarity(args):
     from vectors import queries
 
     model = _load(args)
-    cos = queries.similarity(_word_vectors(model, args, [args.a, args.b]), args.a, args.b)
+    wv, (a, b) = _word_vectors(model, args, [args.a, args.b])
+    cos = queries.similarity(wv, a, b)
     if args.json:
-        console.print_json({"a": args.a, "b": args.b, "cosine": round(cos, 6)})
+        console.print_json({"a": a, "b": b, "cosine": round(cos, 6)})
     else:
         print(f"{cos:.4f}")
 
@@ -378,7 +383,7 @@ def cmd_eval(args):
         raise UserError("--val-fraction needs a text to evaluate on: --filepath or --gutenberg")
     update, close = console.progress_bar("analogies")
     try:
-        result.update(benchmarks.run_all(model.word_vectors(), analogy_progress=update))
+        result.update(benchmarks.run_all(choice.word_vectors(model, args.vectors), analogy_progress=update))
     finally:
         close()
     if args.json:
@@ -404,7 +409,7 @@ def cmd_export(args):
     with contextlib.ExitStack() as locks:
         for output in outputs:
             locks.enter_context(files.exclusive(output, "--output"))
-        written = export.write(_word_vectors(model, args), args.format, args.output)
+        written = export.write(_word_vectors(model, args)[0], args.format, args.output)
     for path in written:
         print(path)
 
@@ -440,10 +445,11 @@ def _map_image(args, models, fmt):
     model = models[0]
     words = list(dict.fromkeys(args.words)) if args.words else [
         model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-    wv = _word_vectors(model, argparse.Namespace(model=args.model[0]), words)
+    wv, words = _word_vectors(model, args, words)
+    words = list(dict.fromkeys(words))
     if len(words) < 2:
         raise UserError("a word map needs at least 2 words")
-    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words (PCA of E)")
+    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
 
 
 def cmd_generate(args):
@@ -535,10 +541,13 @@ def build_parser():
     for name, func, help in (("similar", cmd_similar, "nearest neighbours among the learned word vectors"),
                              ("similarity", cmd_similarity, "cosine similarity of two learned word vectors")):
         p = command(name, func, help, json=True)
-        p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
+        _vectors_option(p)
         if name == "similar":
             p.add_argument("words", nargs="+", type=argtypes.word, metavar="WORD")
             p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
+            p.add_argument("--min-count", type=integer(1, 2**31 - 1), default=choice.DEFAULT_MIN_COUNT, metavar="K",
+                           help=f"hide neighbours seen fewer than K times in training (default: "
+                                f"{choice.DEFAULT_MIN_COUNT}; 1 shows all)")
         else:
             p.add_argument("a", type=argtypes.word, metavar="A")
             p.add_argument("b", type=argtypes.word, metavar="B")
@@ -552,12 +561,13 @@ def build_parser():
     add_source_arguments(p)
     p.add_argument("--val-fraction", type=FRACTION, metavar="F",
                    help="evaluate on the last F of each text only (what train --val-fraction F held out)")
+    _vectors_option(p)
 
     p = command("export", cmd_export, "write the word vectors for other tools")
     p.add_argument("--format", choices=["word2vec", "tsv"], required=True,
                    help="word2vec text (gensim, wp --model) or the Embedding Projector's vectors + metadata TSVs")
     p.add_argument("--output", required=True, type=argtypes.path, help="file to write (tsv: F.tsv and F.metadata.tsv)")
-    p.add_argument("--output-vectors", action="store_true", help="export the columns of W instead of the rows of E")
+    _vectors_option(p)
 
     p = command("plot", cmd_plot, "2-D map of word vectors, or the loss curves (--loss)", model=False)
     p.add_argument("--model", action="append", type=argtypes.path,
@@ -566,9 +576,15 @@ def build_parser():
                    help="the words to map (default: the most frequent)")
     p.add_argument("--top", type=integer(1, MAX_LISTED), default=60, help="how many frequent words to map (default: 60)")
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
+    _vectors_option(p)
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
     return parser
+
+
+def _vectors_option(parser):
+    parser.add_argument("--vectors", choices=choice.VECTORS,
+                        help=choice.VECTORS_HELP)
 
 
 def main(argv=None):
