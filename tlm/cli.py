@@ -569,7 +569,7 @@ def build_parser():
     p.add_argument("--output", required=True, type=argtypes.path, help="file to write (tsv: F.tsv and F.metadata.tsv)")
     _vectors_option(p)
 
-    p = command("plot", cmd_plot, "2-D map of word vectors, or the loss curves (--loss)", model=False)
+    p = command("plot", cmd_plot, "2-D map of word vectors (PCA of unit vectors), or the loss curves (--loss)", model=False)
     p.add_argument("--model", action="append", type=argtypes.path,
                    help="model file (default: model.json; repeat with --loss)")
     p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",

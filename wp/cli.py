@@ -137,7 +137,7 @@ def cmd_plot(args):
         if len(words) < 2:
             raise UserError("plot needs at least 2 words (or --analogy A B C)")
         image = word_map(words, wv.vectors[wv.rows(words)], fmt, arrows=arrows,
-                         title=f"{loaded.name}: {len(words)} words (PCA)")
+                         title=f"{loaded.name}: {len(words)} words")
         files.atomic_write(args.output, image)
     print(args.output)
 
@@ -280,7 +280,7 @@ def build_parser():
     p = command("vector", cmd_vector, "print a word's vector")
     p.add_argument("word", type=argtypes.word, metavar="WORD")
 
-    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False, loads_model=False)
+    p = command("plot", cmd_plot, "2-D map of words, PCA of their unit vectors (PNG, SVG or PDF)", json_option=False, loads_model=False)
     p.add_argument("words", nargs="*", type=argtypes.word, metavar="WORD")
     p.add_argument("--output", default="words.png", type=argtypes.path, help="image file (default: words.png)")
     p.add_argument("--analogy", nargs=3, type=argtypes.word, metavar=("A", "B", "C"),

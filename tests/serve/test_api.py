@@ -86,12 +86,13 @@ def test_odd_one_out_agrees_with_the_cli(api, run):
     assert got == {"model": "test_glove.txt", **cli_json(run, wp_main, "--model", FIXTURE, "odd-one-out", *words)}
 
 
-def test_map_is_the_pca_of_the_words_and_the_neighbours_of_their_mean(api):
+def test_map_is_the_pca_of_the_unit_vectors_of_the_words_and_the_neighbours_of_their_mean(api):
     got = get(api, "map", word=["he", "she", "he"], n=3)
     wv = models.load(FIXTURE).vectors
     neighbours = [w for w, _ in wv.most_similar(["he", "she"], topn=3)]
     assert got["words"] == ["he", "she", *neighbours]
-    expected = pca_2d(wv.vectors[wv.rows(got["words"])])
+    raw = np.asarray(wv.vectors[wv.rows(got["words"])], dtype=np.float64)
+    expected = pca_2d(raw / np.linalg.norm(raw, axis=1, keepdims=True))
     np.testing.assert_allclose([[p["x"], p["y"]] for p in got["points"]], expected, atol=1e-6)
     assert [p["word"] for p in got["points"]] == got["words"]
 

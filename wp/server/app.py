@@ -30,7 +30,7 @@ from edge.console import finite
 from edge.errors import UnknownWordError, UserError
 from tlm.tokenizer import detokenize, tokenize
 from vectors import queries
-from vectors.maps import pca_2d
+from vectors.maps import word_points
 from wp.server import catalog
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -196,13 +196,13 @@ def create_app(loaded, allowed_hosts=None):
 
     @api.get("/map")
     def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
-        """2-D coordinates (first two principal components) of the words and of the n nearest
-        neighbours of their mean."""
+        """2-D coordinates (first two principal components of the unit vectors) of the words and
+        of the n nearest neighbours of their mean."""
         wv = model.vectors
         words = list(dict.fromkeys(word))  # each word once, in order
         if n:
             words += [w for w, _ in queries.similar(wv, words, n=n)]
-        points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
+        points = word_points(wv.vectors[wv.rows(words)])  # (len(words), 2)
         return {"model": model.name, "words": words,
                 "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
                            for w, (x, y) in zip(words, points)]}
