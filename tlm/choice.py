@@ -6,13 +6,14 @@ both count equally whatever their lengths. Measured on Emma and on all of Gutenb
 docs/vectors.md, bench/vectors.py), E+W agrees best with people's ratings and with GloVe.
 
 Also here: the tokenizer transforms applied to a query word (`King` -> `king` in a `-t lower`
-model), and the training count of each word, which the neighbour lists show and `--min-count`
-filters by. Leaves out printing (the commands) and the questions themselves (`vectors.queries`).
+model), how many words a query-time `--min-count` leaves in the neighbour lists, and whether a
+model was trained on all of a text it is evaluated on. Leaves out printing (the commands) and the questions themselves (`vectors.queries`).
 """
 
 import numpy as np
 
 from edge.errors import UserError
+from tlm import training
 from tlm.tokenizer import tokenize
 from vectors.word_vectors import WordVectors, unit_rows
 
@@ -76,3 +77,8 @@ def query_words(model, words):
     for token, _ in pairs:
         model.index(token)
     return [t for t, _ in pairs], [n for _, n in pairs if n]
+
+
+def trained_on(model, texts):
+    """Whether a trained model's plan started on exactly these token lists (all of them: none held out)."""
+    return training.examples_of(model, texts, required=False).fingerprint() == model.training.text

@@ -375,6 +375,9 @@ def cmd_eval(args):
     if args.filepath or args.gutenberg:
         texts = read_texts(args, args.tokenize or model.config.transforms)
         _, val_texts = split_val(texts, args.val_fraction)
+        if model.trainable and choice.trained_on(model, [words for _, words in texts]):
+            note(f"warning: {args.model} was trained on all of this text: the held-out words were seen in training "
+                 f"(train with --val-fraction F, then evaluate with the same F)")
         heldout = held_out(model, val_texts or [words for _, words in texts])
         result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
                               "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
