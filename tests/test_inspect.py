@@ -68,7 +68,7 @@ def test_similar_and_similarity_cli(pets, run):
     assert float(out.split()[1]) > 0.9
     code, out, _ = run(main, "similarity", "--model", pets, "cat", "dog")
     assert float(out) == pytest.approx(persistence.load(pets).similarity("cat", "dog"), abs=1e-4)
-    code, out, _ = run(main, "similar", "--model", pets, "cat", "--output-vectors", "--json")
+    code, out, _ = run(main, "similar", "--model", pets, "cat", "--vectors", "W", "--json")
     assert code == 0 and len(json.loads(out)) == 10
 
 
