@@ -89,6 +89,7 @@ def test_neighbours_show_training_counts_and_min_count_hides_rare_words(model, t
     assert {g["word"] for g in got} == {w for w in set(words) if words.count(w) >= 100} - {"the"}
 
 
+@pytest.mark.slow
 def test_wp_on_a_tlm_model_shows_counts_and_glove_shows_ranks(model, run):
     from gensim.test.utils import datapath
 
@@ -133,6 +134,7 @@ def test_bad_input_is_one_line(model, run):
                        "wp", "no training counts", "--restrict")
 
 
+@pytest.mark.slow
 def test_eval_on_the_training_text_warns_once(model, text, tmp_path, run):
     code, _, err = run(tlm, "eval", "--model", model, "--filepath", text)
     assert code == 0
@@ -144,3 +146,26 @@ def test_eval_on_the_training_text_warns_once(model, text, tmp_path, run):
                 "--output", str(held)]) == 0
     capsys_err = run(tlm, "eval", "--model", held, "--filepath", text, "--val-fraction", "0.1")[2]
     assert "warning" not in capsys_err
+
+
+@pytest.fixture(scope="module")
+def emma(tmp_path_factory):
+    """Emma at the lab's settings, 2 epochs instead of 10 (the maps' question needs no more)."""
+    path = tmp_path_factory.mktemp("emma") / "emma.json"
+    assert tlm(["train", "--gutenberg", "austen-emma.txt", "-t", "lower", "-t", "alpha", "--epochs", "2",
+                "--output", str(path)]) == 0
+    return persistence.load(path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["E", "W", "E+W"])
+def test_a_map_puts_the_nearest_neighbours_nearer_than_the_farthest_listed(emma, which):
+    from tlm import choice
+    from vectors.maps import word_points
+
+    wv = choice.word_vectors(emma, which)
+    for word in ("emma", "morning", "good", "father", "house", "letter"):
+        listed = [w for w, _ in wv.most_similar([word], topn=10)]  # what the page lists and maps
+        points = word_points(wv.vectors[wv.rows([word, *listed])])  # (11, 2)
+        on_map = np.linalg.norm(points[1:] - points[0], axis=1)  # (10,) in the order of cosine
+        assert on_map[:3].mean() < on_map[-3:].mean(), (word, listed, on_map)

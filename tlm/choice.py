@@ -13,7 +13,6 @@ model was trained on all of a text it is evaluated on. Leaves out printing (the 
 import numpy as np
 
 from edge.errors import UserError
-from tlm import training
 from tlm.tokenizer import tokenize
 from vectors.word_vectors import WordVectors, unit_rows
 
@@ -81,4 +80,6 @@ def query_words(model, words):
 
 def trained_on(model, texts):
     """Whether a trained model's plan started on exactly these token lists (all of them: none held out)."""
+    from tlm import training  # not at import: wp, which imports this module, never trains
+
     return training.examples_of(model, texts, required=False).fingerprint() == model.training.text
