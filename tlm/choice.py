@@ -3,7 +3,7 @@
 An embedding model has two matrices of word vectors: the rows of E (what a word is as context) and
 the columns of W (what a word is as the next token). `E+W` adds each word's two unit vectors, so
 both count equally whatever their lengths. Measured on Emma and on all of Gutenberg (see
-docs/vectors.md, bench/vectors.py), E+W agrees best with people's ratings and with GloVe.
+docs/vectors.md, bench/vector_choice.py), E+W agrees best with people's ratings and with GloVe.
 
 Also here: the tokenizer transforms applied to a query word (`King` -> `king` in a `-t lower`
 model), how many words a query-time `--min-count` leaves in the neighbour lists, and whether a
@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.errors import UserError
 from tlm.tokenizer import tokenize
-from vectors.word_vectors import WordVectors, unit_rows
+from vectors.word_vectors import unit_rows
 
 VECTORS = ("E", "W", "E+W")
 DEFAULT_VECTORS = "E+W"

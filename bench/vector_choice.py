@@ -1,12 +1,14 @@
 """Which word vectors of a tlm model to use: the rows of E, the columns of W, or E+W (the sum of each
 word's two unit vectors), on Emma at the lab's settings and (--gutenberg-all) on all of NLTK's
-Gutenberg texts, beside gensim's skip-gram and CBOW trained on the same tokens. One table: Spearman
-on WordSim353 and SimLex-999 (every pair the model has both words of) and agreement with GloVe 50d
-(Spearman of the cosines over all pairs of the 2,000 most frequent training words GloVe has), then
-a few neighbour lists per choice.
+Gutenberg texts, beside gensim's skip-gram and CBOW trained on the same tokens. One table per text:
+Spearman on WordSim353 and SimLex-999 (every pair the model has both words of) and agreement with
+GloVe 50d (Spearman of the cosines over all pairs of the 2,000 most frequent training words GloVe
+has), then a few neighbour lists per choice. For Emma, a second table chooses the query-time
+--min-count: what each K hides from the neighbour lists and how related to the query (in GloVe)
+the listed words are.
 
-    uv run python bench/vectors.py                    # Emma: about a minute
-    uv run python bench/vectors.py --gutenberg-all    # and Gutenberg-all: about 5 more minutes on 2 cores
+    uv run python bench/vector_choice.py                    # Emma: about a minute
+    uv run python bench/vector_choice.py --gutenberg-all    # and Gutenberg-all: about 5 more minutes on 2 cores
 
 The models go to --workdir (default bench/.vectors/) and are reused when there.
 """
@@ -32,6 +34,9 @@ ALL = ["--gutenberg", corpus.ALL_GUTENBERG, "-t", "lower", "-t", "alpha", "--min
 W2V = dict(vector_size=32, window=2, epochs=5, seed=0, workers=2)
 SENTENCE = 10_000  # gensim's Word2Vec reads at most 10,000 tokens per sentence
 NEIGHBOURS = ["morning", "good", "emma", "father"]
+MIN_COUNTS = (1, 2, 3, 5, 10)
+QUERIES = 500  # the most frequent words whose neighbour lists the --min-count table reads
+LAB_WORDS = ["emma", "mr", "mrs", "i", "am", "harriet", "knightley"]  # the lab commands' query words
 
 
 def trained(path, argv):
@@ -83,6 +88,29 @@ def table(rows, frequent, glove):
     print()
 
 
+def min_count_table(lm, glove):
+    """How a query-time --min-count K reads on the default vectors: of the QUERIES most frequent
+    words' 10 listed neighbours, the share seen at most twice, and their mean cosine with the query
+    in GloVe (how much a large corpus agrees they are related); and which lab words K would hide."""
+    wv = choice.word_vectors(lm)
+    queries = [w for w in wv.words[:QUERIES] if w in glove.index]
+    print(f"--min-count on {lm.config.transforms} Emma, {choice.DEFAULT_VECTORS}, top 10 neighbours of the "
+          f"{len(queries)} most frequent words:\n")
+    print("| --min-count | words left | neighbours seen <= 2 times | mean GloVe cosine with the query | lab words hidden |")
+    print("|---:|---:|---:|---:|---|")
+    for k in MIN_COUNTS:
+        kept = choice.visible(wv, k)
+        rare, cosines = 0, []
+        for word in queries:
+            listed = [w for w, _ in wv.most_similar([word], topn=10, restrict=kept)]
+            rare += sum(int(wv.counts[wv.row(w)]) <= 2 for w in listed)
+            cosines += [glove.similarity(word, w) for w in listed if w in glove.index]
+        hidden = [w for w in LAB_WORDS if w in wv.index and wv.counts[wv.row(w)] < k]
+        print(f"| {k} | {kept:,} | {rare / (10 * len(queries)):.1%} | {sum(cosines) / len(cosines):.3f} | "
+              f"{', '.join(hidden) or '-'} |")
+    print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gutenberg-all", action="store_true", help="also all of Gutenberg (minutes)")
@@ -99,6 +127,8 @@ def main():
         lm, seconds = trained(args.workdir / file, argv)
         frequent = [w for w in choice.word_vectors(lm, "E").words if w != UNK]  # most frequent first
         table(rows_of(name, lm, seconds, fileids, min_count), frequent, glove)
+        if file == "emma.json":
+            min_count_table(lm, glove)
 
 
 if __name__ == "__main__":
