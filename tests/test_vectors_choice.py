@@ -179,3 +179,14 @@ def test_a_map_puts_the_nearest_neighbours_nearer_than_the_farthest_listed(emma,
     words = wv.words[20:120]  # frequent words, past the very commonest ("the", "to", ...)
     unit_map, raw_map = map_agrees(wv, word_points, words), map_agrees(wv, pca_2d, words)
     assert unit_map >= 0.8 and unit_map > raw_map, (unit_map, raw_map)
+
+
+def test_a_models_own_tokens_are_queried_as_they_are(tmp_path, run):
+    from tests.conftest import CHUCK
+
+    path = tmp_path / "char.json"
+    assert run(tlm, "train", "--filepath", CHUCK, "-t", "char", "--epochs", "1", "--output", path)[0] == 0
+    code, out, err = run(tlm, "similar", "--model", path, " ", "-n", "2", "--min-count", "1")
+    assert code == 0 and err == "" and len(out.splitlines()) == 2  # the space token: no transform, no note
+    assert run(tlm, "plot", "--model", path, "--output", tmp_path / "map.png")[0] == 0  # every token mapped
+    assert_clean_error(*run(tlm, "similar", "--model", path, "ab")[::2], "tlm", "'ab' is 2 tokens", "char")

@@ -57,9 +57,9 @@ def visible(wv, min_count):
 
 def query_word(model, word):
     """`word` as the model's tokenizer writes it: (token, note or None). A word the transforms turn
-    into nothing, or into several tokens, is refused."""
+    into nothing, or into several tokens, is refused; one of the model's tokens is kept as it is."""
     transforms = model.config.transforms
-    if not transforms:
+    if not transforms or word in model.vocabulary:  # a token of its own (a char model's ' ') is taken as it is
         return word, None
     tokens = tokenize(word, transforms)
     if len(tokens) != 1:
