@@ -55,6 +55,19 @@ def visible(wv, min_count):
     return kept
 
 
+def shown(wv, name, min_count=None, restrict=None):
+    """The `restrict` of a neighbour search in `wv` (the vectors of model `name`): `restrict`, narrowed
+    to the words seen at least `min_count` times (default DEFAULT_MIN_COUNT) when wv knows its
+    training counts; a `min_count` for vectors without counts is refused."""
+    if wv.counts is None:
+        if min_count is not None:
+            raise UserError(f"{name} holds no training counts (only tlm models do); --restrict N keeps its N most "
+                            f"frequent words")
+        return restrict
+    kept = visible(wv, min_count or DEFAULT_MIN_COUNT)
+    return min(kept, restrict or kept)
+
+
 def query_word(model, word):
     """`word` as the model's tokenizer writes it: (token, note or None). A word the transforms turn
     into nothing, or into several tokens, is refused; one of the model's tokens is kept as it is."""

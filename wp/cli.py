@@ -61,20 +61,9 @@ def _words(loaded, words):
     return tokens
 
 
-def _restrict(args, loaded):
-    """--restrict, narrowed by --min-count for a tlm model's vectors, which know their counts."""
-    if loaded.vectors.counts is None:
-        if args.min_count is not None:
-            raise UserError(f"{loaded.name} holds no training counts (only tlm models do); --restrict N keeps its N "
-                            f"most frequent words")
-        return args.restrict
-    kept = choice.visible(loaded.vectors, args.min_count or choice.DEFAULT_MIN_COUNT)
-    return min(kept, args.restrict or kept)
-
-
 def cmd_similar(args, loaded):
     words = _words(loaded, args.words)
-    ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=_restrict(args, loaded))
+    ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict))
     console.print_ranked(ranked, args.json, frequency=queries.frequency(loaded.vectors, [w for w, _ in ranked]))
 
 

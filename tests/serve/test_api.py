@@ -64,7 +64,16 @@ def test_similar_agrees_with_the_cli(api, run):
     got = get(api, "similar", word="he", n=5)
     assert got["model"] == "test_glove.txt" and got["word"] == "he"
     expected = cli_json(run, wp_main, "--model", FIXTURE, "similar", "he", "-n", "5")
-    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"]} for e in expected]
+    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"], "rank": e["rank"]} for e in expected]
+
+
+def test_similar_on_a_tlm_model_shows_counts_and_hides_rare_words(api, run, chuck_model):
+    expected = cli_json(run, wp_main, "--model", chuck_model, "similar", "wood", "-n", "3", "--min-count", "2")
+    got = get(api, "similar", word="wood", n=3, min_count=2, model=CHUCK_MODEL)
+    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"], "count": e["count"]} for e in expected]
+    assert all(x["count"] >= 2 for x in got["neighbours"])
+    assert "hides every word" in get(api, "similar", 400, word="wood", min_count=1000, model=CHUCK_MODEL)["error"]
+    assert "no training counts" in get(api, "similar", 400, word="he", min_count=2)["error"]
 
 
 def test_similarity_agrees_with_the_cli(api, run):
@@ -192,7 +201,7 @@ def test_invalid_utf8_in_the_query_is_a_plain_unknown_word(side_by_side):
     ("similar?word=he&n=", "n: input should be a valid integer"),
     ("similar?word=he&n=2&n=3", "give n once"),
     ("similar?word=he&word=she", "give word once"),
-    ("similar?word=he&N=3", "takes no parameter 'N'; it takes model, n, word"),
+    ("similar?word=he&N=3", "takes no parameter 'N'; it takes min_count, model, n, word"),
     ("similar?word=he&model=2", "model: input should be less than or equal to 1"),
     ("similar?word=he&model=-1", "model: input should be greater than or equal to 0"),
     ("similar?word=he&model=x", "model: input should be a valid integer"),
@@ -325,5 +334,6 @@ def test_glove_answers(glove):
     with live(create_app([models.Loaded(glove, models.OFFLINE_MODEL)])) as url:
         got = httpx.get(f"{url}api/similar?word=king&n=5").json()
         answer = httpx.get(f"{url}api/analogy?a=man&b=king&c=woman&n=1").json()
-    assert got["neighbours"] == [{"word": w, "score": round(s, 6)} for w, s in queries.similar(glove, ["king"], n=5)]
+    assert got["neighbours"] == [{"word": w, "score": round(s, 6), "rank": glove.words.index(w) + 1}
+                                 for w, s in queries.similar(glove, ["king"], n=5)]
     assert got["neighbours"][0]["word"] == "prince" and answer["answers"][0]["word"] == "queen"

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
+from tlm import choice
 from tlm.tokenizer import detokenize, tokenize
 from vectors import queries
 from vectors.maps import word_points
@@ -173,9 +174,16 @@ def create_app(loaded, allowed_hosts=None):
         return {"model": model.name, "prefix": prefix, "words": model.completer.complete(prefix, limit)}
 
     @api.get("/similar")
-    def similar(word: Word, model: Model, n: Count = 10):
-        """The n nearest neighbours of a word by cosine."""
-        return {"model": model.name, "word": word, "neighbours": _ranked(queries.similar(model.vectors, [word], n=n))}
+    def similar(word: Word, model: Model, n: Count = 10, min_count: Annotated[int | None, Query(ge=1)] = None):
+        """The n nearest neighbours of a word by cosine, each with its training count (a tlm model,
+        whose neighbours seen fewer than min_count times are hidden) or frequency rank. A tlm model
+        reads the word through its transforms: `word` is the word asked about, as it read it."""
+        wv, word = model.vectors, model.query_word(word)
+        ranked = queries.similar(wv, [word], n=n, restrict=choice.shown(wv, f"model {model.index} ({model.name})",
+                                                                       min_count))
+        kind, numbers = queries.frequency(wv, [w for w, _ in ranked])
+        return {"model": model.name, "word": word,
+                "neighbours": [{**x, kind: numbers[x["word"]]} for x in _ranked(ranked)]}
 
     @api.get("/similarity")
     def similarity(a: Word, b: Word, model: Model):
