@@ -341,7 +341,7 @@ def cmd_similar(args):
 
     model = _load(args)
     wv, words = _word_vectors(model, args, args.words)
-    ranked = queries.similar(wv, words, n=args.n, restrict=choice.visible(wv, args.min_count))
+    ranked = queries.similar(wv, words, n=args.n, restrict=choice.shown(wv, args.model, args.min_count))
     console.print_ranked(ranked, args.json, frequency=queries.frequency(wv, [w for w, _ in ranked]))
 
 
@@ -548,7 +548,7 @@ def build_parser():
         if name == "similar":
             p.add_argument("words", nargs="+", type=argtypes.word, metavar="WORD")
             p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
-            p.add_argument("--min-count", type=integer(1, 2**31 - 1), default=choice.DEFAULT_MIN_COUNT, metavar="K",
+            p.add_argument("--min-count", type=integer(1, 2**31 - 1), metavar="K",
                            help=f"hide neighbours seen fewer than K times in training (default: "
                                 f"{choice.DEFAULT_MIN_COUNT}; 1 shows all)")
         else:

@@ -384,7 +384,7 @@ def load_file(path, allow_pickle=False, with_model=False, vectors=None):
     key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
     loaded = _cached(key, source, convert, str(path))
     loaded.lm = lm
-    if lm is not None:
+    if lm is not None and lm.frequencies().any():  # the first model files recorded no counts
         loaded.vectors.counts = -np.sort(-lm.frequencies())  # (N,) the rows are most frequent first
     return loaded
 
