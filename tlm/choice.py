@@ -7,7 +7,8 @@ docs/vectors.md, bench/vector_choice.py), E+W agrees best with people's ratings 
 
 Also here: the tokenizer transforms applied to a query word (`King` -> `king` in a `-t lower`
 model), how many words a query-time `--min-count` leaves in the neighbour lists, and whether a
-model was trained on all of a text it is evaluated on. Leaves out printing (the commands) and the questions themselves (`vectors.queries`).
+model was trained on all of a text it is evaluated on. Leaves out printing (the commands) and the
+questions themselves (`vectors.queries`).
 """
 
 import numpy as np
