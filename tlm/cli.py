@@ -448,11 +448,12 @@ def _map_image(args, models, fmt):
     model = models[0]
     words = list(dict.fromkeys(args.words)) if args.words else [
         model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-    wv, words = _word_vectors(model, args, words)
+    wv, words = _word_vectors(model, argparse.Namespace(model=args.model[0], vectors=args.vectors), words)
     words = list(dict.fromkeys(words))
     if len(words) < 2:
         raise UserError("a word map needs at least 2 words")
-    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
+    return word_map(words, wv.vectors[wv.rows(words)], fmt,
+                    title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
 
 
 def cmd_generate(args):
@@ -572,7 +573,8 @@ def build_parser():
     p.add_argument("--output", required=True, type=argtypes.path, help="file to write (tsv: F.tsv and F.metadata.tsv)")
     _vectors_option(p)
 
-    p = command("plot", cmd_plot, "2-D map of word vectors (PCA of unit vectors), or the loss curves (--loss)", model=False)
+    p = command("plot", cmd_plot, "2-D map of word vectors (PCA of unit vectors), or the loss curves (--loss)",
+                model=False)
     p.add_argument("--model", action="append", type=argtypes.path,
                    help="model file (default: model.json; repeat with --loss)")
     p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
@@ -586,8 +588,7 @@ def build_parser():
 
 
 def _vectors_option(parser):
-    parser.add_argument("--vectors", choices=choice.VECTORS,
-                        help=choice.VECTORS_HELP)
+    parser.add_argument("--vectors", choices=choice.VECTORS, help=choice.VECTORS_HELP)
 
 
 def main(argv=None):

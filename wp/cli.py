@@ -63,7 +63,8 @@ def _words(loaded, words):
 
 def cmd_similar(args, loaded):
     words = _words(loaded, args.words)
-    ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict))
+    restrict = choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict)
+    ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=restrict)
     console.print_ranked(ranked, args.json, frequency=queries.frequency(loaded.vectors, [w for w, _ in ranked]))
 
 
@@ -269,7 +270,8 @@ def build_parser():
     p = command("vector", cmd_vector, "print a word's vector")
     p.add_argument("word", type=argtypes.word, metavar="WORD")
 
-    p = command("plot", cmd_plot, "2-D map of words, PCA of their unit vectors (PNG, SVG or PDF)", json_option=False, loads_model=False)
+    p = command("plot", cmd_plot, "2-D map of words, PCA of their unit vectors (PNG, SVG or PDF)", json_option=False,
+                loads_model=False)
     p.add_argument("words", nargs="*", type=argtypes.word, metavar="WORD")
     p.add_argument("--output", default="words.png", type=argtypes.path, help="image file (default: words.png)")
     p.add_argument("--analogy", nargs=3, type=argtypes.word, metavar=("A", "B", "C"),
