@@ -102,15 +102,23 @@ def finite(value):
     return value
 
 
-def print_ranked(pairs, as_json, score="cosine"):
-    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON (`score` names it)."""
+FREQUENCY_SHOWN = {"count": "seen {:,}", "rank": "rank {:,}"}
+
+
+def print_ranked(pairs, as_json, score="cosine", frequency=None):
+    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON (`score` names it).
+
+    `frequency`, (kind, {word: n}) with kind "count" (times seen in training) or "rank" (frequency
+    rank), adds each word's number after its score ("seen 1,204" / "rank 85"), and to JSON as `kind`.
+    """
+    kind, numbers = frequency or (None, {})
     if as_json:
-        print_json([{"word": w, score: round(float(c), 6)} for w, c in pairs])
+        print_json([{"word": w, score: round(float(c), 6), **({kind: numbers[w]} if kind else {})} for w, c in pairs])
         return
-    pairs = [(shown(w), c) for w, c in pairs]
-    width = max((len(w) for w, _ in pairs), default=0)
+    width = max((len(shown(w)) for w, _ in pairs), default=0)
     for word, value in pairs:
-        print(f"{word:<{width}}  {value:.4f}")
+        line = f"{shown(word):<{width}}  {value:.4f}"
+        print(f"{line}  {FREQUENCY_SHOWN[kind].format(numbers[word])}" if kind else line)
 
 
 def _score(x):

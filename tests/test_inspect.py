@@ -67,9 +67,9 @@ def test_similar_and_similarity_cli(pets, run):
     code, out, _ = run(main, "similar", "--model", pets, "cat", "-n", "2")
     assert code == 0 and out.split()[0] == "dog"
     assert float(out.split()[1]) > 0.9
-    code, out, _ = run(main, "similarity", "--model", pets, "cat", "dog")
+    code, out, _ = run(main, "similarity", "--model", pets, "cat", "dog", "--vectors", "E")
     assert float(out) == pytest.approx(persistence.load(pets).similarity("cat", "dog"), abs=1e-4)
-    code, out, _ = run(main, "similar", "--model", pets, "cat", "--output-vectors", "--json")
+    code, out, _ = run(main, "similar", "--model", pets, "cat", "--vectors", "W", "--json")
     assert code == 0 and len(json.loads(out)) == 10
 
 
@@ -139,7 +139,7 @@ def test_eval_of_a_count_model(counts_model, run, tmp_path):
 
 def test_export_word2vec_round_trips_through_gensim(pets, run, tmp_path):
     path = tmp_path / "pets.w2v"
-    assert run(main, "export", "--model", pets, "--format", "word2vec", "--output", path)[0] == 0
+    assert run(main, "export", "--model", pets, "--format", "word2vec", "--output", path, "--vectors", "E")[0] == 0
     kv = KeyedVectors.load_word2vec_format(str(path))
     model = persistence.load(pets)
     by_frequency = sorted(model.vocab, key=lambda w: -model.frequencies()[model.index(w)])  # stable: ties by vocab
@@ -152,7 +152,7 @@ def test_export_word2vec_round_trips_through_gensim(pets, run, tmp_path):
 
 
 def test_export_tsv_for_the_embedding_projector(pets, run, tmp_path):
-    code, out, _ = run(main, "export", "--model", pets, "--format", "tsv", "--output", tmp_path / "pets.tsv")
+    code, out, _ = run(main, "export", "--model", pets, "--format", "tsv", "--output", tmp_path / "pets.tsv", "--vectors", "E")
     assert code == 0 and out.split() == [str(tmp_path / "pets.tsv"), str(tmp_path / "pets.metadata.tsv")]
     model = persistence.load(pets)
     words = (tmp_path / "pets.metadata.tsv").read_text().splitlines()

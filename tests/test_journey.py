@@ -72,7 +72,7 @@ def test_the_aligned_final_snapshot_is_the_models_own_final_vectors(small_model)
     model = persistence.load(small_model)
     journey = model.journey
     rows = journey.rows(model)
-    units = replay.units(journey)
+    units = replay.units(journey, "E")
     final = replay.aligned(units)[-1]
     own = model.E[rows] / np.linalg.norm(model.E[rows], axis=1, keepdims=True)
     assert np.abs(final - own).max() < 0.02  # int8 storage
@@ -100,7 +100,8 @@ def test_alignment_undoes_a_rotation_and_keeps_every_cosine():
 def test_cli_prints_steps_neighbours_and_pairs(tmp_path, run):
     path = tmp_path / "chuck.json"
     assert run(main, "train", "--filepath", CHUCK, "--output", path)[0] == 0
-    code, out, err = run(main, "journey", "--model", path, "--word", "chuck", "--pair", "chuck", "wood", "-n", "3")
+    code, out, err = run(main, "journey", "--model", path, "--vectors", "E", "--word", "chuck", "--pair", "chuck", "wood",
+                         "-n", "3")
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith(f"{path}: 15 snapshots of the 11 most frequent words (rows of E)")

@@ -125,11 +125,13 @@ class LanguageModel:
 
     def _by_frequency(self, vectors):
         """`vectors` (V, k), one row per vocabulary row, as `WordVectors` with the most frequent word
-        first, as word-vector files order them (so "the N most frequent words" are the first N)."""
+        first, as word-vector files order them (so "the N most frequent words" are the first N), with
+        their training counts (none for the first model files, which recorded no counts)."""
         from vectors.word_vectors import WordVectors
 
         order = np.argsort(-self.word_counts, kind="stable")  # (V,)   ties keep vocabulary order
-        return WordVectors([self.vocab[i] for i in order], np.ascontiguousarray(vectors[order]))
+        return WordVectors([self.vocab[i] for i in order], np.ascontiguousarray(vectors[order]),
+                           counts=np.asarray(self.word_counts)[order] if self.word_counts.any() else None)
 
     # ---- describing ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from edge import argtypes, console, files, runner
 from edge.argtypes import integer, number, positive_int
 from edge.console import counted, note
 from edge.errors import UserError
-from tlm import explain, persistence, train_command
+from tlm import choice, explain, persistence, train_command
 from tlm.evaluation import held_out
 from tlm.tokenizer import detokenize, tokenize
 from tlm.train_command import FRACTION, SEED
@@ -34,13 +34,15 @@ def _load(args):
 
 
 def _word_vectors(model, args, words=()):
-    """The model's word vectors (rows of E, or columns of W), after checking it has them and the words."""
+    """The chosen word vectors (--vectors) and the query words in the model's own terms (a note
+    shows each one the transforms change), after checking it has vectors and the words."""
     if not model.has_embeddings:
         raise UserError(f"{args.model} is a {model.kind} model: it has no learned word vectors "
                         f"(train with --kind embedding)")
-    for word in words:
-        model.index(word)  # a folded word says so
-    return model.word_vectors(output=getattr(args, "output_vectors", False))
+    tokens, notes = choice.query_words(model, words)
+    for line in notes:
+        note(line)
+    return choice.word_vectors(model, getattr(args, "vectors", None)), tokens
 
 
 def _note_unknown(model, tokens):
@@ -53,16 +55,19 @@ def cmd_similar(args):
     from vectors import queries
 
     model = _load(args)
-    console.print_ranked(queries.similar(_word_vectors(model, args, args.words), args.words, n=args.n), args.json)
+    wv, words = _word_vectors(model, args, args.words)
+    ranked = queries.similar(wv, words, n=args.n, restrict=choice.shown(wv, args.model, args.min_count))
+    console.print_ranked(ranked, args.json, frequency=queries.frequency(wv, [w for w, _ in ranked]))
 
 
 def cmd_similarity(args):
     from vectors import queries
 
     model = _load(args)
-    cos = queries.similarity(_word_vectors(model, args, [args.a, args.b]), args.a, args.b)
+    wv, (a, b) = _word_vectors(model, args, [args.a, args.b])
+    cos = queries.similarity(wv, a, b)
     if args.json:
-        console.print_json({"a": args.a, "b": args.b, "cosine": round(cos, 6)})
+        console.print_json({"a": a, "b": b, "cosine": round(cos, 6)})
     else:
         print(f"{cos:.4f}")
 
@@ -85,6 +90,9 @@ def cmd_eval(args):
     if args.filepath or args.gutenberg:
         texts = train_command.read_texts(args, args.tokenize or model.config.transforms)
         _, val_texts = train_command.split_val(texts, args.val_fraction)
+        if model.trainable and choice.trained_on(model, [words for _, words in texts]):
+            note(f"warning: {args.model} was trained on all of this text: the held-out words were seen in training "
+                 f"(train with --val-fraction F, then evaluate with the same F)")
         heldout = held_out(model, val_texts or [words for _, words in texts])
         result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
                               "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
@@ -93,7 +101,7 @@ def cmd_eval(args):
         raise UserError("--val-fraction needs a text to evaluate on: --filepath or --gutenberg")
     update, close = console.progress_bar("analogies")
     try:
-        result.update(benchmarks.run_all(model.word_vectors(), analogy_progress=update))
+        result.update(benchmarks.run_all(choice.word_vectors(model, args.vectors), analogy_progress=update))
     finally:
         close()
     if args.json:
@@ -119,7 +127,7 @@ def cmd_export(args):
     with contextlib.ExitStack() as locks:
         for output in outputs:
             locks.enter_context(files.exclusive(output, "--output"))
-        written = export.write(_word_vectors(model, args), args.format, args.output)
+        written = export.write(_word_vectors(model, args)[0], args.format, args.output)
     for path in written:
         print(path)
 
@@ -155,10 +163,12 @@ def _map_image(args, models, fmt):
     model = models[0]
     words = list(dict.fromkeys(args.words)) if args.words else [
         model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-    wv = _word_vectors(model, argparse.Namespace(model=args.model[0]), words)
+    wv, words = _word_vectors(model, argparse.Namespace(model=args.model[0], vectors=args.vectors), words)
+    words = list(dict.fromkeys(words))
     if len(words) < 2:
         raise UserError("a word map needs at least 2 words")
-    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=f"{args.model[0]}: {len(words)} words (PCA of E)")
+    return word_map(words, wv.vectors[wv.rows(words)], fmt,
+                    title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
 
 
 def cmd_journey(args):
@@ -166,15 +176,20 @@ def cmd_journey(args):
 
     model = _load(args)
     asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
-    _word_vectors(model, args, asked)
+    _, tokens = _word_vectors(model, args, asked)
+    tokens = iter(tokens)  # the words in the model's terms, in the order asked
+    args.word = args.word and next(tokens)
+    args.pair = args.pair and [next(tokens), next(tokens)]
+    args.words = args.words and list(tokens)
     recorded = replay.require(model, args.model)
     replay.rows_of(recorded, asked)
     if args.gif:
         files.check_output(args.gif, inputs=[args.model], what="--gif")
         if not args.gif.lower().endswith(".gif"):
             raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
-    units = replay.units(recorded, args.output_vectors)
-    result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
+    vectors = args.vectors or choice.DEFAULT_VECTORS
+    units = replay.units(recorded, vectors)
+    result = {"model": args.model, "words": len(recorded.words), "vectors": vectors,
               "snapshots": replay.summary(recorded, units)}
     if args.word:
         result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
@@ -201,69 +216,7 @@ def _print_journey(args, result):
     from tlm.replay import RANDOM_PAIRS, SETTLE_K
 
     shots = result["snapshots"]
-    vectors = "columns of W" if args.output_vectors else "rows of E"
-    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
-          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
-    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
-    for row in shots:
-        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
-        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
-    if args.word:
-        print(f"\nNearest recorded words to {args.word!r}:")
-        for s, row in zip(shots, result["neighbours"]):
-            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
-    if args.pair:
-        pair = result["pair"]
-        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
-              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
-        for i, s in enumerate(shots):
-            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
-                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
-    if args.gif:
-        print(args.gif)
-
-
-def cmd_journey(args):
-    from tlm import replay
-
-    model = _load(args)
-    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
-    _word_vectors(model, args, asked)
-    recorded = replay.require(model, args.model)
-    replay.rows_of(recorded, asked)
-    if args.gif:
-        files.check_output(args.gif, inputs=[args.model], what="--gif")
-        if not args.gif.lower().endswith(".gif"):
-            raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
-    units = replay.units(recorded, args.output_vectors)
-    result = {"model": args.model, "words": len(recorded.words), "vectors": "W" if args.output_vectors else "E",
-              "snapshots": replay.summary(recorded, units)}
-    if args.word:
-        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
-                                for row in replay.neighbours(recorded, units, args.word, args.n)]
-    if args.pair:
-        result["pair"] = {k: [round(float(x), 6) for x in v]
-                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
-    if args.gif:
-        from tlm.plots import journey_gif
-
-        words = list(dict.fromkeys(args.words or recorded.words[:30]))
-        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
-        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
-        image = journey_gif(words, points, captions)
-        with files.exclusive(args.gif, "--gif"):
-            files.atomic_write(args.gif, image)
-    if args.json:
-        console.print_json(result)
-    else:
-        _print_journey(args, result)
-
-
-def _print_journey(args, result):
-    from tlm.replay import RANDOM_PAIRS, SETTLE_K
-
-    shots = result["snapshots"]
-    vectors = "columns of W" if args.output_vectors else "rows of E"
+    vectors = {"E": "rows of E", "W": "columns of W", "E+W": "E+W"}[result["vectors"]]
     print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
           f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
     print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
@@ -370,7 +323,7 @@ def _add_journey(command):
     p.add_argument("--gif", type=argtypes.path, metavar="PATH", help="write the aligned map as an animated GIF")
     p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
                    help="the words of the GIF (default: the 30 most frequent)")
-    p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
+    _vectors_option(p)
 
 
 def _add_generate(command):
@@ -388,10 +341,13 @@ def _add_inspecting(command):
     for name, func, help in (("similar", cmd_similar, "nearest neighbours among the learned word vectors"),
                              ("similarity", cmd_similarity, "cosine similarity of two learned word vectors")):
         p = command(name, func, help, json=True)
-        p.add_argument("--output-vectors", action="store_true", help="use the columns of W instead of the rows of E")
+        _vectors_option(p)
         if name == "similar":
             p.add_argument("words", nargs="+", type=argtypes.word, metavar="WORD")
             p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
+            p.add_argument("--min-count", type=integer(1, 2**31 - 1), metavar="K",
+                           help=f"hide neighbours seen fewer than K times in training (default: "
+                                f"{choice.DEFAULT_MIN_COUNT}; 1 shows all)")
         else:
             p.add_argument("a", type=argtypes.word, metavar="A")
             p.add_argument("b", type=argtypes.word, metavar="B")
@@ -405,20 +361,23 @@ def _add_inspecting(command):
     train_command.add_source_arguments(p)
     p.add_argument("--val-fraction", type=FRACTION, metavar="F",
                    help="evaluate on the last F of each text only (what train --val-fraction F held out)")
+    _vectors_option(p)
 
     p = command("export", cmd_export, "write the word vectors for other tools")
     p.add_argument("--format", choices=["word2vec", "tsv"], required=True,
                    help="word2vec text (gensim, wp --model) or the Embedding Projector's vectors + metadata TSVs")
     p.add_argument("--output", required=True, type=argtypes.path, help="file to write (tsv: F.tsv and F.metadata.tsv)")
-    p.add_argument("--output-vectors", action="store_true", help="export the columns of W instead of the rows of E")
+    _vectors_option(p)
 
-    p = command("plot", cmd_plot, "2-D map of word vectors, or the loss curves (--loss)", model=False)
+    p = command("plot", cmd_plot, "2-D map of word vectors (PCA of unit vectors), or the loss curves (--loss)",
+                model=False)
     p.add_argument("--model", action="append", type=argtypes.path,
                    help="model file (default: model.json; repeat with --loss)")
     p.add_argument("--words", nargs="+", type=argtypes.word, metavar="WORD",
                    help="the words to map (default: the most frequent)")
     p.add_argument("--top", type=integer(1, MAX_LISTED), default=60, help="how many frequent words to map (default: 60)")
     p.add_argument("--loss", action="store_true", help="plot the per-epoch train and held-out losses instead")
+    _vectors_option(p)
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
 
@@ -439,6 +398,10 @@ def _add_inspecting(command):
     p.add_argument("-k", type=integer(1, MAX_LISTED), default=explain.DEFAULT_K,
                    help=f"words in the tables (default: {explain.DEFAULT_K}, and the target)")
     p.add_argument("--full", action="store_true", help="every number of each row of E (default: the first 6)")
+
+
+def _vectors_option(parser):
+    parser.add_argument("--vectors", choices=choice.VECTORS, help=choice.VECTORS_HELP)
 
 
 def main(argv=None):

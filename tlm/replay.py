@@ -11,6 +11,7 @@ for among the recorded words only. Leaves out recording, drawing and printing.
 import numpy as np
 
 from edge.errors import UserError
+from tlm.choice import DEFAULT_VECTORS
 from tlm.journey import DEFAULT_WORDS
 
 SETTLE_K = 10  # the final neighbours whose share is the settling figure
@@ -45,9 +46,15 @@ def rows_of(journey, words):
     return [index[w] for w in words]
 
 
-def units(journey, output=False):
-    """Unit vectors of the recorded words at every snapshot: (S, K, d)."""
-    return np.stack([unit(s.vectors(output)) for s in journey.snapshots])
+def units(journey, vectors=DEFAULT_VECTORS):
+    """Unit vectors of the recorded words at every snapshot, of the rows of E, the columns of W or
+    their sum of unit vectors (`tlm.choice`'s `E`, `W`, `E+W`): (S, K, d)."""
+    def one(s):
+        if vectors == "E+W":
+            return unit(unit(s.vectors()) + unit(s.vectors(output=True)))
+        return unit(s.vectors(output=vectors == "W"))
+
+    return np.stack([one(s) for s in journey.snapshots])
 
 
 def neighbour_sets(u, k):

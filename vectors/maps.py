@@ -1,5 +1,9 @@
-"""2-D maps of word vectors: the first two principal components of the chosen words' vectors, as
-coordinates (for the web page) or as a labelled image, optionally with the arrows of an analogy.
+"""2-D maps of word vectors: the first two principal components of the chosen words' unit vectors,
+as coordinates (for the web page) or as a labelled image, optionally with the arrows of an analogy.
+
+Unit vectors, because every question asked of the vectors is a cosine: in the raw vectors length
+dominates the principal components, and a word's nearest neighbours by cosine can land farthest
+from it on the map.
 
 Leaves out choosing the words (the commands) and writing files (`edge.files`).
 """
@@ -7,6 +11,9 @@ Leaves out choosing the words (the commands) and writing files (`edge.files`).
 import numpy as np
 
 from edge.figures import plain, render
+from vectors.word_vectors import unit_rows
+
+PROJECTION = "PCA of unit vectors"
 
 
 def pca_2d(vectors):
@@ -22,8 +29,14 @@ def pca_2d(vectors):
     return np.pad(points, ((0, 0), (0, 2 - points.shape[1])))
 
 
+def word_points(vectors):
+    """The map of words: their unit vectors projected onto the first two principal components,
+    (N, d) -> (N, 2)."""
+    return pca_2d(unit_rows(vectors))
+
+
 def word_map(words, vectors, fmt="png", title=None, arrows=()):
-    """A labelled 2-D PCA scatter of `words` as image bytes; `arrows` are (from_word, to_word) pairs.
+    """A labelled 2-D map of `words` (`word_points`) as image bytes; `arrows` are (from_word, to_word) pairs.
 
     Parameters
     ----------
@@ -31,7 +44,7 @@ def word_map(words, vectors, fmt="png", title=None, arrows=()):
     vectors : (N, d) array, one row per word
     fmt : 'png', 'svg' or 'pdf'
     """
-    points = pca_2d(vectors)  # (N, 2)
+    points = word_points(vectors)  # (N, 2)
     where = dict(zip(words, points))
 
     def draw(ax):
@@ -41,9 +54,9 @@ def word_map(words, vectors, fmt="png", title=None, arrows=()):
         for start, end in arrows:
             ax.annotate("", xy=where[end], xytext=where[start],
                         arrowprops=dict(arrowstyle="->", color="tab:red", lw=1.5))
-        ax.set_title(plain(title or f"{len(words)} words, first two principal components"))
-        ax.set_xlabel("PC 1")
-        ax.set_ylabel("PC 2")
+        ax.set_title(plain(f"{title or f'{len(words)} words'} ({PROJECTION})"))
+        ax.set_xlabel("PC 1 of the unit vectors")
+        ax.set_ylabel("PC 2 of the unit vectors")
         ax.grid(alpha=0.3)
 
     return render(draw, fmt)

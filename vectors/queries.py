@@ -37,6 +37,16 @@ def similar(wv, words, n=10, restrict=None):
     return _answers(wv.most_similar(list(words), topn=n, restrict=restrict), f"the neighbours of {' '.join(words)}")
 
 
+def frequency(wv, words):
+    """How common each word is: ("count", {word: times seen in training}) for vectors that know
+    their counts (a tlm model's), else ("rank", {word: 1-based frequency rank}) as vector files
+    list words most frequent first."""
+    rows = {w: wv.row(w) for w in words}
+    if wv.counts is not None:
+        return "count", {w: int(wv.counts[r]) for w, r in rows.items()}
+    return "rank", {w: r + 1 for w, r in rows.items()}
+
+
 def similarity(wv, a, b):
     """Cosine similarity of two words."""
     return wv.similarity(a, b)

@@ -44,11 +44,15 @@ class WordVectors:
     vectors : (N, d) float32 array, possibly memory-mapped
     unit : (N, d) float32 array, optional
         The unit rows, if already computed (the store keeps them beside the vectors).
+    counts : (N,) int array, optional
+        How often each word was seen in training, when known (a tlm model's vectors); vector files
+        hold none, and their row order is the frequency rank.
     """
 
-    def __init__(self, words, vectors, unit=None):
+    def __init__(self, words, vectors, unit=None, counts=None):
         self.words = list(words)
         self.vectors = vectors
+        self.counts = counts
         self._unit = unit
         self._index = None
         self._speller = None

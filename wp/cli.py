@@ -14,6 +14,7 @@ from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer
 from edge.console import note
 from edge.errors import UserError
+from tlm import choice
 from vectors import queries
 from wp import directions, models
 
@@ -28,10 +29,11 @@ def _model_name(args):
     return args.model or os.environ.get("WP_MODEL") or None
 
 
-def _load(args, name=None, with_model=False):
+def _load(args, name=None):
     """The model `name`, else the one --model or $WP_MODEL names, else the default (saying so if it
-    falls back); `with_model`: a tlm file brings its model too."""
-    loaded = models.load(name or _model_name(args), allow_pickle=args.allow_pickle, with_model=with_model)
+    falls back), with --vectors; a tlm file brings its model too (its counts and transforms)."""
+    loaded = models.load(name or _model_name(args), allow_pickle=args.allow_pickle, with_model=True,
+                         vectors=args.vectors)
     if loaded.note:
         note(f"wp: {loaded.note}")
     return loaded
@@ -45,7 +47,18 @@ def _load_served(args):
     names = ([args.model] if args.model else []) + args.serve_models
     if len(names) > MAX_MODELS:
         raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
-    return [_load(args, name, with_model=True) for name in names or [None]]
+    return [_load(args, name) for name in names or [None]]
+
+
+def _words(loaded, words):
+    """The query words in the model's own terms: a tlm model's transforms applied (a note shows each
+    word they change), a word it folded into <unk> said so."""
+    if loaded.lm is None:
+        return list(words)
+    tokens, notes = choice.query_words(loaded.lm, words)
+    for line in notes:
+        note(f"wp: {line}")
+    return tokens
 
 
 def _answer(args, value, text):
@@ -57,15 +70,20 @@ def _answer(args, value, text):
 
 
 def cmd_similar(args, loaded):
-    console.print_ranked(queries.similar(loaded.vectors, args.words, n=args.n, restrict=args.restrict), args.json)
+    words = _words(loaded, args.words)
+    restrict = choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict)
+    ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=restrict)
+    console.print_ranked(ranked, args.json, frequency=queries.frequency(loaded.vectors, [w for w, _ in ranked]))
 
 
 def cmd_similarity(args, loaded):
-    cos = queries.similarity(loaded.vectors, args.a, args.b)
-    _answer(args, {"a": args.a, "b": args.b, "cosine": round(cos, 6)}, f"{cos:.4f}")
+    a, b = _words(loaded, [args.a, args.b])
+    cos = queries.similarity(loaded.vectors, a, b)
+    _answer(args, {"a": a, "b": b, "cosine": round(cos, 6)}, f"{cos:.4f}")
 
 
 def cmd_analogy(args, loaded):
+    args.a, args.b, args.c = _words(loaded, [args.a, args.b, args.c])
     answers = queries.analogy(loaded.vectors, args.a, args.b, args.c, n=args.n, method=args.method,
                               restrict=args.restrict)
     note(f"wp: {args.a} is to {args.b} as {args.c} is to ? (the input words are excluded from the answers)")
@@ -77,11 +95,12 @@ def cmd_analogy(args, loaded):
 
 
 def cmd_odd_one_out(args, loaded):
-    odd = queries.odd_one_out(loaded.vectors, args.words)
+    odd = queries.odd_one_out(loaded.vectors, _words(loaded, args.words))
     _answer(args, {"words": args.words, "odd_one_out": odd}, odd)
 
 
 def cmd_vector(args, loaded):
+    args.word, = _words(loaded, [args.word])
     v = queries.vector(loaded.vectors, args.word)
     _answer(args, {"word": args.word, "vector": [round(x, 6) for x in v]}, " ".join(f"{x:.6f}" for x in v))
 
@@ -94,10 +113,10 @@ def cmd_plot(args):
     model = _model_name(args)
     files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
     loaded = _load(args)
-    words = list(dict.fromkeys(args.words))  # keep order, drop repeats
+    words = list(dict.fromkeys(_words(loaded, args.words)))  # keep order, drop repeats
     arrows = []
     if args.analogy:
-        a, b, c = args.analogy
+        a, b, c = _words(loaded, args.analogy)
         d = queries.analogy(loaded.vectors, a, b, c, n=1)[0][0]
         words += [w for w in (a, b, c, d) if w not in words]
         arrows = [(a, b), (c, d)]
@@ -105,7 +124,7 @@ def cmd_plot(args):
     if len(words) < 2:
         raise UserError("plot needs at least 2 words (or --analogy A B C)")
     image = word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
-                     title=f"{loaded.name}: {len(words)} words (PCA)")
+                     title=f"{loaded.name}: {len(words)} words")
     files.atomic_write(args.output, image)
     print(args.output)
 
@@ -209,6 +228,7 @@ def _model_options(parser, after_command, repeatable=False):
     parser.add_argument("--allow-pickle", default=unset if after_command else False, action="store_true",
                         help="allow gensim .kv files, which are Python pickles and can run code: only for files "
                              "you trust")
+    parser.add_argument("--vectors", default=unset, choices=choice.VECTORS, help=f"a tlm model's {choice.VECTORS_HELP}")
 
 
 def _with_model(func):
@@ -233,6 +253,9 @@ def build_parser():
     p.add_argument("words", nargs="+", type=argtypes.word, metavar="WORD")
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="how many (default: 10)")
     p.add_argument("--restrict", type=RESTRICT, metavar="N", help="search only the N most frequent words")
+    p.add_argument("--min-count", type=integer(1, 2**31 - 1), metavar="K",
+                   help=f"a tlm model: hide neighbours seen fewer than K times in training (default: "
+                        f"{choice.DEFAULT_MIN_COUNT}; 1 shows all)")
 
     p = command("similarity", cmd_similarity, "cosine similarity of two words")
     p.add_argument("a", type=argtypes.word, metavar="A")
@@ -252,7 +275,8 @@ def build_parser():
     p = command("vector", cmd_vector, "print a word's vector")
     p.add_argument("word", type=argtypes.word, metavar="WORD")
 
-    p = command("plot", cmd_plot, "2-D PCA map of words (PNG, SVG or PDF)", json_option=False, loads_model=False)
+    p = command("plot", cmd_plot, "2-D map of words, PCA of their unit vectors (PNG, SVG or PDF)", json_option=False,
+                loads_model=False)
     p.add_argument("words", nargs="*", type=argtypes.word, metavar="WORD")
     p.add_argument("--output", default="words.png", type=argtypes.path, help="image file (default: words.png)")
     p.add_argument("--analogy", nargs=3, type=argtypes.word, metavar=("A", "B", "C"),

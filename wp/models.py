@@ -156,11 +156,19 @@ def _read_tlm(path):
     return lm
 
 
-def _vocab_and_E(lm_or_path):
-    """A tlm model's words and rows of E, most frequent word first (as vector files order them)."""
+def _tlm_vectors(lm_or_path, which):
+    """A tlm model's words and chosen vectors (`tlm.choice`), most frequent word first (as vector
+    files order them)."""
+    from tlm import choice
+
     lm = lm_or_path if hasattr(lm_or_path, "vocab") else _read_tlm(lm_or_path)
-    wv = lm.word_vectors()
+    wv = choice.word_vectors(lm, which)
     return wv.words, wv.vectors
+
+
+def _one_matrix(name, which):
+    return UserError(f"{_shown(name)} has one vector per word; --vectors {which} chooses among the matrices of a "
+                     f"tlm model (E, W, E+W)")
 
 
 def _read_pickle(path):
@@ -183,13 +191,16 @@ def _read_pickle(path):
         raise UserError(f"cannot read {path} as gensim KeyedVectors ({type(e).__name__}: {str(e)[:200]})") from None
 
 
-def load_file(path, allow_pickle=False, with_model=False):
+def load_file(path, allow_pickle=False, with_model=False, vectors=None):
     """A `Loaded` model from a file: word2vec text or binary, GloVe text, a tlm model .json, or (only
     with `allow_pickle`) gensim's .kv, which is a Python pickle and can run code when loaded.
-    `with_model`: for a tlm file, also the model itself (`Loaded.lm`)."""
+    `with_model`: for a tlm file, also the model itself (`Loaded.lm`), and the training counts of
+    its words. `vectors`: a tlm model's choice of vectors (`tlm.choice`; default its default)."""
     path = Path(path)
     info = files.require_regular(path, "model file")
     fmt = detect_format(path)
+    if vectors and fmt != "tlm":
+        raise _one_matrix(str(path), vectors)
     if fmt == "kv":
         if not allow_pickle:
             raise UserError(f"{path} is a Python pickle (as gensim's .kv files are): loading it can run any code it "
@@ -197,17 +208,26 @@ def load_file(path, allow_pickle=False, with_model=False):
         return Loaded(_read_pickle(path), str(path))
     lm = _read_tlm(path) if fmt == "tlm" and with_model else None
     if fmt == "tlm":
-        convert = partial(_vocab_and_E, lm or path)
+        convert = partial(_tlm_vectors, lm or path, vectors)
     elif fmt == "word2vec-binary":
         convert = partial(read_binary_vectors, path)
     else:
         convert = partial(read_text_vectors, path, has_header=fmt == "word2vec")
-    source = {"name": str(path.resolve()), "format": fmt, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
+    source = {"name": str(path.resolve()), "format": fmt, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+              **({"vectors": _tlm_choice(vectors)} if fmt == "tlm" else {})}
     digest = hashlib.sha1(repr(sorted(source.items())).encode()).hexdigest()[:16]
     key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
     loaded = _cached(key, source, convert, str(path))
     loaded.lm = lm
+    if lm is not None and lm.frequencies().any():  # the first model files recorded no counts
+        loaded.vectors.counts = -np.sort(-lm.frequencies())  # (N,) the rows are most frequent first
     return loaded
+
+
+def _tlm_choice(vectors):
+    from tlm import choice
+
+    return vectors or choice.DEFAULT_VECTORS
 
 
 def _default():
@@ -242,7 +262,7 @@ def _is_path(model):
     return os.sep in model or bool(Path(model).suffix) or os.path.exists(model)
 
 
-def load(model=None, allow_pickle=False, with_model=False):
+def load(model=None, allow_pickle=False, with_model=False, vectors=None):
     """Resolve `--model`: a file path, a gensim-data name, or (None) the default with its fallback.
 
     Returns
@@ -251,10 +271,10 @@ def load(model=None, allow_pickle=False, with_model=False):
         With a `note` when the default could not be had and the offline model stands in, or when
         the cache could not be written.
     """
-    if model is None:
-        return _default()
-    if not model:
+    if not model and model is not None:
         raise UserError("the model name is empty")
-    if _is_path(model):
-        return load_file(model, allow_pickle=allow_pickle, with_model=with_model)
-    return load_named(model)
+    if model and _is_path(model):
+        return load_file(model, allow_pickle=allow_pickle, with_model=with_model, vectors=vectors)
+    if vectors:
+        raise _one_matrix(model or DEFAULT_MODEL, vectors)
+    return _default() if model is None else load_named(model)

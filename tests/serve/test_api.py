@@ -61,7 +61,16 @@ def test_similar_agrees_with_the_cli(api, run):
     got = get(api, "similar", word="he", n=5)
     assert got["model"] == "test_glove.txt" and got["word"] == "he"
     expected = cli_json(run, wp_main, "--model", FIXTURE, "similar", "he", "-n", "5")
-    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"]} for e in expected]
+    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"], "rank": e["rank"]} for e in expected]
+
+
+def test_similar_on_a_tlm_model_shows_counts_and_hides_rare_words(api, run, chuck_model):
+    expected = cli_json(run, wp_main, "--model", chuck_model, "similar", "wood", "-n", "3", "--min-count", "2")
+    got = get(api, "similar", word="wood", n=3, min_count=2, model=CHUCK_MODEL)
+    assert got["neighbours"] == [{"word": e["word"], "score": e["cosine"], "count": e["count"]} for e in expected]
+    assert all(x["count"] >= 2 for x in got["neighbours"])
+    assert "hides every word" in get(api, "similar", 400, word="wood", min_count=1000, model=CHUCK_MODEL)["error"]
+    assert "no training counts" in get(api, "similar", 400, word="he", min_count=2)["error"]
 
 
 def test_similarity_agrees_with_the_cli(api, run):
@@ -83,12 +92,13 @@ def test_odd_one_out_agrees_with_the_cli(api, run):
     assert got == {"model": "test_glove.txt", **cli_json(run, wp_main, "--model", FIXTURE, "odd-one-out", *words)}
 
 
-def test_map_is_the_pca_of_the_words_and_the_neighbours_of_their_mean(api):
+def test_map_is_the_pca_of_the_unit_vectors_of_the_words_and_the_neighbours_of_their_mean(api):
     got = get(api, "map", word=["he", "she", "he"], n=3)
     wv = models.load(FIXTURE).vectors
     neighbours = [w for w, _ in wv.most_similar(["he", "she"], topn=3)]
     assert got["words"] == ["he", "she", *neighbours]
-    expected = pca_2d(wv.vectors[wv.rows(got["words"])])
+    raw = np.asarray(wv.vectors[wv.rows(got["words"])], dtype=np.float64)
+    expected = pca_2d(raw / np.linalg.norm(raw, axis=1, keepdims=True))
     np.testing.assert_allclose([[p["x"], p["y"]] for p in got["points"]], expected, atol=1e-6)
     assert [p["word"] for p in got["points"]] == got["words"]
 
@@ -201,7 +211,8 @@ def test_glove_answers(glove):
     with live(create_app([models.Loaded(glove, models.OFFLINE_MODEL)])) as url:
         got = httpx.get(f"{url}api/similar?word=king&n=5").json()
         answer = httpx.get(f"{url}api/analogy?a=man&b=king&c=woman&n=1").json()
-    assert got["neighbours"] == [{"word": w, "score": round(s, 6)} for w, s in queries.similar(glove, ["king"], n=5)]
+    assert got["neighbours"] == [{"word": w, "score": round(s, 6), "rank": glove.words.index(w) + 1}
+                                 for w, s in queries.similar(glove, ["king"], n=5)]
     assert got["neighbours"][0]["word"] == "prince" and answer["answers"][0]["word"] == "queen"
 
 

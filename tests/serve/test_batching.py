@@ -112,7 +112,7 @@ def test_questions_to_two_models_at_once_get_the_commands_answers(run, glove):
     for (index, endpoint, params), answer in zip(asked, answers):
         if endpoint == "similar":
             expected = _cli(run, names[index], "similar", "--json", "-n", "10", params["word"])
-            assert answer["neighbours"] == [{"word": e["word"], "score": e["cosine"]} for e in expected]
+            assert answer["neighbours"] == [{"word": e["word"], "score": e["cosine"], "rank": e["rank"]} for e in expected]
         else:
             expected = _cli(run, names[index], "analogy", "--json", "--method", params["method"],
                             params["a"], params["b"], params["c"])

@@ -167,12 +167,12 @@ def test_side_by_side_shows_both_columns_and_highlights_what_they_share(page, ap
     wait_shown(page, "explore", "the")
     lists = [[x["word"] for x in api("similar", word="the", n=40, model=m)["neighbours"]] for m in (0, 1)]
     shared = [w for w in lists[0] if w in lists[1]]
-    assert shared  # the fixture's 76 words and chuck.txt's 11 share "a", "it", "all", "would"
+    assert shared  # the fixture's 76 words and chuck.txt's 11 share "a" (and "it", "all", "would", seen once)
     for model in (0, 1):
         assert texts(page, f"#explore-{model} ol.neighbours a.word") == lists[model]
         assert sorted(texts(page, f"#explore-{model} li.shared a.word")) == sorted(shared)
         assert page.locator(f"#explore-{model}-map .scatterlayer .point").count() == len(lists[model]) + 1
-    assert page.inner_text("#agreement").startswith(f"{len(shared)} neighbours in common (top 40 and top 10): ")
+    assert page.inner_text("#agreement").startswith(f"{len(shared)} neighbours in common (top 40 and top {len(lists[1])}): ")
     assert texts(page, ".model-name")[:2] == ["test_glove.txt76 words × 50", "chuck.jsontlm model, 11 words × 32"]
 
 
@@ -319,3 +319,13 @@ def test_inside_a_prediction(page, api):
     page.wait_for_selector(f"{card} .inside-result .missing")
     assert "“mcuh” is not in the vocabulary of chuck.json. Close spellings: much" == page.inner_text(f"{card} .inside-result")
     assert page.is_disabled(f"{card} .take-step")
+
+
+def test_neighbours_show_counts_and_the_min_count_control_hides_rare_words(page):
+    go(page, "?word=a&min=2")
+    wait_shown(page, "explore", "a")
+    seen = texts(page, "#explore-1 ol.neighbours .seen")
+    assert seen and all(s.startswith("seen ") and int(s.split()[1]) >= 2 for s in seen)
+    assert all(s.startswith("rank ") for s in texts(page, "#explore-0 ol.neighbours .seen"))
+    assert "seen fewer than 2 times hidden" in page.text_content("#explore-1")
+    assert page.input_value("#min-count") == "2"

@@ -35,7 +35,7 @@ def api(side_by_side):
     ("similar?word=he&n=", "n: input should be a valid integer"),
     ("similar?word=he&n=2&n=3", "give n once"),
     ("similar?word=he&word=she", "give word once"),
-    ("similar?word=he&N=3", "takes no parameter 'N'; it takes model, n, word"),
+    ("similar?word=he&N=3", "takes no parameter 'N'; it takes min_count, model, n, word"),
     ("similar?word=he&model=2", "model: input should be less than or equal to 1"),
     ("similar?word=he&model=-1", "model: input should be greater than or equal to 0"),
     ("similar?word=he&model=x", "model: input should be a valid integer"),

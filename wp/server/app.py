@@ -29,10 +29,10 @@ from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
-from tlm import explain, replay
+from tlm import choice, explain, replay
 from tlm.tokenizer import detokenize, tokenize
 from vectors import direction_queries, queries, relation_sets
-from vectors.maps import pca_2d
+from vectors.maps import word_points
 from wp.server import catalog
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -192,9 +192,16 @@ def complete(prefix: Word, model: Model, limit: Count = 10):
 
 
 @api.get("/similar")
-def similar(word: Word, model: Model, n: Count = 10):
-    """The n nearest neighbours of a word by cosine."""
-    return {"model": model.name, "word": word, "neighbours": _ranked(queries.similar(model.vectors, [word], n=n))}
+def similar(word: Word, model: Model, n: Count = 10, min_count: Annotated[int | None, Query(ge=1)] = None):
+    """The n nearest neighbours of a word by cosine, each with its training count (a tlm model,
+    whose neighbours seen fewer than min_count times are hidden) or frequency rank. A tlm model
+    reads the word through its transforms: `word` is the word asked about, as it read it."""
+    wv, word = model.vectors, model.query_word(word)
+    ranked = queries.similar(wv, [word], n=n, restrict=choice.shown(wv, f"model {model.index} ({model.name})",
+                                                                   min_count))
+    kind, numbers = queries.frequency(wv, [w for w, _ in ranked])
+    return {"model": model.name, "word": word,
+            "neighbours": [{**x, kind: numbers[x["word"]]} for x in _ranked(ranked)]}
 
 
 @api.get("/similarity")
@@ -219,13 +226,13 @@ def odd_one_out(word: Words, model: Model):
 
 @api.get("/map")
 def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
-    """2-D coordinates (first two principal components) of the words and of the n nearest
-    neighbours of their mean."""
+    """2-D coordinates (first two principal components of the unit vectors) of the words and
+    of the n nearest neighbours of their mean."""
     wv = model.vectors
     words = list(dict.fromkeys(word))  # each word once, in order
     if n:
         words += [w for w, _ in queries.similar(wv, words, n=n)]
-    points = pca_2d(wv.vectors[wv.rows(words)])  # (len(words), 2)
+    points = word_points(wv.vectors[wv.rows(words)])  # (len(words), 2)
     return {"model": model.name, "words": words,
             "points": [{"word": w, "x": round(float(x), DECIMALS), "y": round(float(y), DECIMALS)}
                        for w, (x, y) in zip(words, points)]}

@@ -83,7 +83,7 @@ class BatchedVectors(WordVectors):
     """Word vectors whose neighbour questions go through a `Batcher`, shared by the served models."""
 
     def __init__(self, vectors, batcher):
-        super().__init__(vectors.words, vectors.vectors, vectors.unit)
+        super().__init__(vectors.words, vectors.vectors, vectors.unit, vectors.counts)
         self._batcher = batcher
 
     def ask(self, question, restrict=None):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import UserError
+from tlm import choice
 from vectors.completion import Completer
 from vectors.word_vectors import WordVectors
 from wp.server.batching import BatchedVectors, Batcher
@@ -33,6 +34,10 @@ class Served:
             raise UserError(f"model {self.index} ({self.name}) is not a tlm model: it has word vectors only, "
                             f"no next-word predictions or training history")
         return self.lm
+
+    def query_word(self, word):
+        """`word` in the model's own terms: a tlm model's transforms applied, checked in its vocabulary."""
+        return word if self.lm is None else choice.query_words(self.lm, [word])[0][0]
 
     def describe(self):
         """What the page shows about the model (JSON-ready)."""

@@ -8,11 +8,11 @@ const SHARED_COLOUR = "#2f855a";
 const QUERY_COLOUR = "#1a202c";
 const ARROW_COLOUR = "#c53030";
 const HELD_OUT_COLOUR = "#805ad5";
-const STATE_KEYS = ["word", "n", "a", "b", "c", "method", "s1", "s2", "odd"];
+const STATE_KEYS = ["word", "n", "min", "a", "b", "c", "method", "s1", "s2", "odd"];
 const PANELS = {  // panel -> the state keys it shows
-  explore: ["word", "n"], analogy: ["a", "b", "c", "method"], similarity: ["s1", "s2"], odd: ["odd"],
+  explore: ["word", "n", "min"], analogy: ["a", "b", "c", "method"], similarity: ["s1", "s2"], odd: ["odd"],
 };
-const INPUTS = {word: "word", n: "n", a: "a", b: "b", c: "c", method: "method", s1: "s1", s2: "s2", odd: "odd-words"};
+const INPUTS = {word: "word", n: "n", min: "min-count", a: "a", b: "b", c: "c", method: "method", s1: "s1", s2: "s2", odd: "odd-words"};
 const PLOT_CONFIG = {scrollZoom: true, displaylogo: false, responsive: true,
                      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"]};
 
@@ -207,7 +207,9 @@ async function renderExplore() {
     return;
   }
   $("explore-columns").setAttribute("aria-busy", "true");
-  const answers = await Promise.all(models.map((model) => ask("similar", {word, n: state.n || 10, model: model.index})));
+  // Only a tlm model knows how often each word was seen: min_count is asked of it alone.
+  const answers = await Promise.all(models.map((model) => ask("similar", {word, n: state.n || 10, model: model.index,
+                                                                          min_count: model.kind === "tlm" ? state.min : null})));
   if (ticket !== tickets.explore) return;
   const lists = answers.map((answer) => (answer.ok ? answer.body.neighbours.map((x) => x.word) : null));
   const shared = new Set(models.length === 2 && lists[0] && lists[1] ? lists[0].filter((w) => lists[1].includes(w)) : []);
@@ -254,7 +256,9 @@ async function showColumn(panel, model, answer, shape) {
   body.replaceChildren(intro, element("ol", {class: "neighbours"}, ...ranked.map((x, i) => element("li", {class: rowClass(x, i)},
     wordLink(x.word),
     element("span", {class: "bar", style: `--fill: ${Math.min(1, Math.max(0, x.score)) * 100}%`}),
-    element("span", {class: "score"}, score(x.score))))));
+    element("span", {class: "score"}, score(x.score)),
+    x.count !== undefined ? element("span", {class: "seen"}, `seen ${x.count.toLocaleString("en")}`) :
+      x.rank !== undefined ? element("span", {class: "seen"}, `rank ${x.rank.toLocaleString("en")}`) : null))));
   const points = await ask("map", {word: mapWords, model: model.index});
   if (points.ok) {
     drawMap(map, points.body.points, colour, arrows);
@@ -265,12 +269,15 @@ async function showColumn(panel, model, answer, shape) {
 }
 
 function showNeighbours(model, word, answer, shared) {
-  return showColumn("explore", model, answer, ({neighbours}) => ({
-    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, word), " by cosine:"),
+  // A tlm model reads the word through its transforms: the answer says which word it looked up.
+  return showColumn("explore", model, answer, ({word: read, neighbours}) => ({
+    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, read),
+                   read === word ? "" : ` (${word} as the model reads it)`, " by cosine",
+                   model.kind === "tlm" ? `, words seen fewer than ${state.min || 3} times hidden:` : ":"),
     ranked: neighbours,
     rowClass: (x) => (shared.has(x.word) ? "shared" : ""),
-    mapWords: [word, ...neighbours.map((x) => x.word)],
-    colour: (w) => (w === word ? QUERY_COLOUR : shared.has(w) ? SHARED_COLOUR : MODEL_COLOURS[model.index]),
+    mapWords: [read, ...neighbours.map((x) => x.word)],
+    colour: (w) => (w === read ? QUERY_COLOUR : shared.has(w) ? SHARED_COLOUR : MODEL_COLOURS[model.index]),
   }));
 }
 
