@@ -86,6 +86,17 @@ def run(capsys):
     return _run
 
 
+@pytest.fixture
+def trained(tmp_path, run):
+    """A tlm model trained on chuck.txt with the defaults: (its path, what `tlm train` printed)."""
+    from tlm.cli import main
+
+    path = tmp_path / "model.json"
+    code, out, err = run(main, "train", "--filepath", CHUCK, "--output", path)
+    assert code == 0, err
+    return path, out
+
+
 def assert_clean_error(code, err, prefix, *needles):
     """A non-zero exit and exactly one stderr line, `<prefix>: error: ...`, containing each needle."""
     assert code != 0

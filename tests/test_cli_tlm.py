@@ -19,14 +19,6 @@ from tlm.cli import main
 CHUCK_VOCAB = ["a", "all", "chuck", "could", "how", "if", "it", "much", "the", "wood", "would"]
 
 
-@pytest.fixture
-def trained(tmp_path, run):
-    path = tmp_path / "model.json"
-    code, out, err = run(main, "train", "--filepath", CHUCK, "--output", path)
-    assert code == 0, err
-    return path, out
-
-
 def test_train_prints_the_documented_lines(trained):
     path, out = trained
     lines = out.splitlines()

@@ -9,7 +9,8 @@ A command line ending in `\\` continues on the next line, and one starting a her
 runs up to its end. A block right after the line `<!-- not run: REASON -->` is skipped. What this
 leaves out: ```bash and other blocks, which are not run.
 
-A document is `slow` when it trains on a Gutenberg text or asks `wp` (which loads the 400k-word GloVe).
+A document is `slow` when it trains on a Gutenberg text, asks `wp` (which loads the 400k-word GloVe) or
+runs more than a few commands.
 """
 
 import doctest
@@ -27,6 +28,7 @@ from tests.conftest import CHUCK, ROOT
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 NOT_RUN = re.compile(r"<!--\s*not run:\s*\S.*-->")
 HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
+QUICK_COMMANDS = 3  # each starts Python (about half a second): a document with more is slow
 SLOW = re.compile(r"--gutenberg|(^|[|;&]\s*)(uv run )?wp\b")
 COMMAND_TIMEOUT_S = 900
 CHECKER = doctest.OutputChecker()
@@ -131,7 +133,8 @@ def run_document(path, folder, cache):
 
 
 def _case(path):
-    slow = any(SLOW.search(c.text) for c in commands(path.read_text(encoding="utf-8")))
+    run = commands(path.read_text(encoding="utf-8"))
+    slow = len(run) > QUICK_COMMANDS or any(SLOW.search(c.text) for c in run)
     return pytest.param(path, id=str(path.relative_to(ROOT)), marks=[pytest.mark.slow] if slow else [])
 
 

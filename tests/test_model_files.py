@@ -19,14 +19,6 @@ def assert_clean_error(code, err, *needles):
 
 
 @pytest.fixture
-def trained(tmp_path, run):
-    path = tmp_path / "model.json"
-    code, out, err = run(main, "train", "--filepath", CHUCK, "--output", path)
-    assert code == 0, err
-    return path, out
-
-
-@pytest.fixture
 def folded(tmp_path, run):
     """chuck.txt with --min-count 3: some words are folded into <unk>."""
     path = tmp_path / "folded.json"

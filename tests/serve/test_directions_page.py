@@ -4,7 +4,6 @@
 
 import json
 
-import httpx
 import pytest
 from gensim.test.utils import datapath
 from hypothesis import HealthCheck, given, settings
@@ -12,23 +11,12 @@ from hypothesis import strategies as st
 
 from tests.serve.test_server_is_bounded import VALUES
 
+from tests.serve.test_api import api, get  # noqa: F401 (a fixture and a helper)
 from tests.serve.test_browser import browser, page, tab, texts, wait_shown  # noqa: F401 (fixtures)
 from wp.cli import main
 
 FIXTURE = datapath("test_glove.txt")
 POSSESSIVES = ["he:his", "she:her", "they:their", "it:its"]
-
-
-@pytest.fixture(scope="module")
-def api(side_by_side):
-    with httpx.Client(base_url=side_by_side, timeout=10) as client:
-        yield client
-
-
-def get(api, endpoint, expected=200, **params):
-    response = api.get(f"/api/{endpoint}", params=params)
-    assert response.status_code == expected, response.text
-    return response.json()
 
 
 def cli_json(run, *argv):
