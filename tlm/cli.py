@@ -310,6 +310,7 @@ def build_parser():
     train_command.add_parser(command)
     _add_generate(command)
     _add_inspecting(command)
+    _add_lesson(command)
     _add_journey(command)
     return parser
 
@@ -381,6 +382,9 @@ def _add_inspecting(command):
     p.add_argument("--output", default="map.png", type=argtypes.path,
                    help="image file: .png, .svg or .pdf (default: map.png)")
 
+
+def _add_lesson(command):
+    """`softmax` and `explain`: the lab's mechanism with real numbers."""
     p = command("softmax", cmd_softmax, "the lab's softmax table (z, e^z, σ) of logits you type", model=False,
                 json=True, description="The lab's softmax table: each logit z, e^z (worked to four significant "
                 "figures, as the lab does) and σ(z) = e^z / Σ e^z, and the sum row.")

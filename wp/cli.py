@@ -287,7 +287,12 @@ def build_parser():
                    help="use the N most frequent words (default: 100000; 0 = all)")
 
     directions.add_commands(command)
+    _add_tools(command)
+    return parser
 
+
+def _add_tools(command):
+    """The commands that are not one question: the shells, gensim-data and serve."""
     command("shell", cmd_shell, "Python shell with `model` (gensim KeyedVectors) and `np`", json_option=False)
     p = command("repl", cmd_repl, "query prompt: king | king - man + woman | cat ~ dog", json_option=False)
     p.add_argument("-n", type=integer(1, MAX_LISTED), default=10, help="neighbours per query (default: 10)")
@@ -301,7 +306,6 @@ def build_parser():
                    help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", default=8000, type=integer(0, 65535), help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
-    return parser
 
 
 def main(argv=None):
