@@ -180,6 +180,14 @@ function hideChart(div) {
   div.hidden = true;
 }
 
+/* A failed answer shown in place of a result, its chart hidden: true when the answer failed. */
+function shownProblem(answer, model, result, chart) {
+  if (answer.ok) return false;
+  result.replaceChildren(problem(answer, model));
+  hideChart(chart);
+  return true;
+}
+
 /* One column per model in `${panel}-columns`: a heading, `${panel}-I-body` for the answer and a map. */
 function columnsFor(panel) {
   $(`${panel}-columns`).replaceChildren(...models.map((model) => element("div", {class: "column", id: `${panel}-${model.index}`},
@@ -247,11 +255,7 @@ function showAgreement(agreement, answers, lists, shared) {
 async function showColumn(panel, model, answer, shape) {
   const body = $(`${panel}-${model.index}-body`);
   const map = $(`${panel}-${model.index}-map`);
-  if (!answer.ok) {
-    body.replaceChildren(problem(answer, model));
-    hideChart(map);
-    return;
-  }
+  if (shownProblem(answer, model, body, map)) return;
   const {intro, ranked, rowClass, mapWords, colour, arrows = []} = shape(answer.body);
   body.replaceChildren(intro, element("ol", {class: "neighbours"}, ...ranked.map((x, i) => element("li", {class: rowClass(x, i)},
     wordLink(x.word),
@@ -405,11 +409,7 @@ async function setUpLanguageModel(model, card) {
     event.preventDefault();
     const answer = await ask("predict", {context: field("context").value, k: field("k").value, model: model.index});
     const result = field("predict-result");
-    if (!answer.ok) {
-      result.replaceChildren(problem(answer, model));
-      hideChart(field("predict-chart"));
-      return;
-    }
+    if (shownProblem(answer, model, result, field("predict-chart"))) return;
     const unknown = answer.body.unknown;
     result.replaceChildren(unknown.length ? element("p", {class: "missing"}, `Read as <unk>: ${unknown.join(", ")}`) : "");
     barChart(field("predict-chart"), answer.body.predictions, MODEL_COLOURS[model.index]);
@@ -474,6 +474,8 @@ async function start() {
   }
   await setUpDirections();  // directions.js
   const languageModels = models.filter((model) => model.kind === "tlm");
+  setUpInsidePanel(languageModels);  // inside.js
+  setUpJourney(languageModels);  // journey.js: loads its snapshots while the rest of the page starts
   $("tlm").hidden = !languageModels.length;
   await Promise.all(languageModels.map((model) => {
     const card = $("tlm-card").content.firstElementChild.cloneNode(true);
@@ -486,4 +488,4 @@ async function start() {
   document.body.dataset.ready = "yes";
 }
 
-start();
+document.addEventListener("DOMContentLoaded", start);  // after every deferred script: the panels' files too

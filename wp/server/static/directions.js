@@ -33,11 +33,7 @@ async function renderRelation() {
 function showRelation(model, answer) {
   const body = $(`dir-relation-${model.index}-body`);
   const map = $(`dir-relation-${model.index}-map`);
-  if (!answer.ok) {
-    body.replaceChildren(problem(answer, model));
-    hideChart(map);
-    return;
-  }
+  if (shownProblem(answer, model, body, map)) return;
   const r = answer.body;
   const ends = new Set(r.pairs.map((p) => p.b));
   body.replaceChildren(...[
@@ -66,11 +62,7 @@ async function renderAxes() {
 function showAxes(model, answer) {
   const body = $(`dir-axis-${model.index}-body`);
   const chart = $(`dir-axis-${model.index}-map`);
-  if (!answer.ok) {
-    body.replaceChildren(problem(answer, model));
-    hideChart(chart);
-    return;
-  }
+  if (shownProblem(answer, model, body, chart)) return;
   const {axes, words: placed, axes_cosine: between} = answer.body;
   body.replaceChildren(...[...axes.map((axis, i) => element("p", {class: "direction-summary"}, `axis ${i + 1}: `,
     element("strong", {}, axis.label), ` (from ${axis.pairs.map((p) => `${p.a}:${p.b}`).join(" ")})`)),

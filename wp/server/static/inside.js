@@ -107,9 +107,8 @@ function setUpInside(model, card) {
   });
 }
 
-async function startInside() {
-  const answer = await ask("models");
-  const languageModels = answer.ok ? answer.body.models.filter((model) => model.kind === "tlm") : [];
+/* Called by app.js's start with the served tlm models. */
+function setUpInsidePanel(languageModels) {
   $("inside").hidden = !languageModels.length;
   for (const model of languageModels) {
     const card = $("inside-card").content.firstElementChild.cloneNode(true);
@@ -118,5 +117,3 @@ async function startInside() {
   }
   document.body.dataset.insideReady = "yes";
 }
-
-startInside();

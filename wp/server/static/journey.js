@@ -87,9 +87,8 @@ async function showJourney() {
   drawJourneyFrame(journey, last);
 }
 
-async function startJourney() {
-  const answer = await ask("models");
-  const languageModels = answer.ok ? answer.body.models.filter((model) => model.kind === "tlm") : [];
+/* Called by app.js's start with the served tlm models. */
+async function setUpJourney(languageModels) {
   $("journey").hidden = !languageModels.length;
   if (!languageModels.length) return;
   $("journey-model").replaceChildren(...languageModels.map((model) => element("option", {value: model.index}, model.name)));
@@ -100,5 +99,3 @@ async function startJourney() {
   await showJourney();
   $("journey").dataset.ready = "yes";
 }
-
-startJourney();
