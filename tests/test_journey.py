@@ -13,6 +13,7 @@ from tlm import corpus, persistence, replay, training
 from tlm.cli import main
 from tlm.journey import schedule
 from tlm.tokenizer import tokenize
+from vectors.word_vectors import unit_rows
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +85,9 @@ def test_the_aligned_final_snapshot_is_the_models_own_final_vectors(small_model)
 
 def test_alignment_undoes_a_rotation_and_keeps_every_cosine():
     rng = np.random.default_rng(0)
-    final = replay.unit(rng.standard_normal((40, 8)))
+    final = unit_rows(rng.standard_normal((40, 8)), np.float64)
     turn = ortho_group.rvs(8, random_state=1)
-    noisy = replay.unit(final @ turn.T + 0.01 * rng.standard_normal((40, 8)))
+    noisy = unit_rows(final @ turn.T + 0.01 * rng.standard_normal((40, 8)), np.float64)
     units = np.stack([final @ turn.T, noisy, final])
     rotated = replay.aligned(units)
     assert np.allclose(rotated[0], final, atol=1e-9)

@@ -13,17 +13,11 @@ import numpy as np
 from edge.errors import UserError
 from tlm.choice import DEFAULT_VECTORS
 from tlm.journey import DEFAULT_WORDS
+from vectors.word_vectors import unit_rows
 
 SETTLE_K = 10  # the final neighbours whose share is the settling figure
 RANDOM_PAIRS = 1000
 SEED = 0  # the random pairs are the same in every run
-
-
-def unit(vectors):
-    """Rows scaled to length 1 (a zero row stays 0): (K, d) -> (K, d) float64."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def require(model, path="the model"):
@@ -51,8 +45,8 @@ def units(journey, vectors=DEFAULT_VECTORS):
     their sum of unit vectors (`tlm.choice`'s `E`, `W`, `E+W`): (S, K, d)."""
     def one(s):
         if vectors == "E+W":
-            return unit(unit(s.vectors()) + unit(s.vectors(output=True)))
-        return unit(s.vectors(output=vectors == "W"))
+            return unit_rows(unit_rows(s.vectors()) + unit_rows(s.vectors(output=True)), np.float64)
+        return unit_rows(s.vectors(output=vectors == "W"), np.float64)
 
     return np.stack([one(s) for s in journey.snapshots])
 

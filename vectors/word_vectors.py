@@ -23,14 +23,14 @@ SUGGESTION_POOL = 50_000
 SCANNED_LOOKUPS = 8
 
 
-def unit_rows(vectors):
-    """Rows scaled to length 1, zero rows left zero: (N, d) -> (N, d) float32.
+def unit_rows(vectors, dtype=np.float32):
+    """Rows scaled to length 1, zero rows left zero: (N, d) -> (N, d) of `dtype`.
 
     Computed in float64, where squaring neither overflows (values near 3e38) nor underflows (1e-45).
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))[:, None]  # (N, 1)
-    return (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    return (vectors / np.where(norms == 0, 1, norms)).astype(dtype, copy=False)
 
 
 class WordVectors:
