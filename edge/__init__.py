@@ -10,5 +10,4 @@ docs/robustness.md live, and nothing about models or word vectors.
 - `resources`: how much memory a request may take
 - `runner`: a command's `main(argv)`: exit codes and one-line errors
 - `shell`: the interactive Python shell of `tlm generate --interact` and `wp shell`
-- `figures`: a matplotlib figure as image bytes, and the image format a file name asks for
 """

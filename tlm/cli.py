@@ -133,7 +133,7 @@ def cmd_export(args):
 
 
 def cmd_plot(args):
-    from edge.figures import image_format
+    from vectors.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)

@@ -8,7 +8,7 @@ import math
 import os
 import tempfile
 
-from edge.figures import plain, render
+from vectors.figures import plain, render
 
 GIF_FPS = 2
 

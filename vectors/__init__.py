@@ -12,6 +12,7 @@ questions people ask of it, in plain numpy (no gensim or scipy on the query path
 - `directions`: pairs beside random pairs, relations as directions beside shuffled pairs, semantic axes
   (`direction_queries` asks them from typed text, `relation_sets` holds the Google analogy sections,
   `axis_plots` draws axes)
+- `figures`: a matplotlib figure as image bytes, and the image format a file name asks for
 
 Leaves out where vectors come from (gensim-data names, files: `wp.models`; trained models: `tlm`).
 """

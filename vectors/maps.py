@@ -10,7 +10,7 @@ Leaves out choosing the words (the commands) and writing files (`edge.files`).
 
 import numpy as np
 
-from edge.figures import plain, render
+from vectors.figures import plain, render
 from vectors.word_vectors import unit_rows
 
 PROJECTION = "PCA of unit vectors"

@@ -106,7 +106,7 @@ def cmd_vector(args, loaded):
 
 
 def cmd_plot(args):
-    from edge.figures import image_format
+    from vectors.figures import image_format
     from vectors.maps import word_map
 
     fmt = image_format(args.output)
