@@ -57,7 +57,9 @@ def cmd_similar(args):
     model = _load(args)
     wv, words = _word_vectors(model, args, args.words)
     ranked = queries.similar(wv, words, n=args.n, restrict=choice.shown(wv, args.model, args.min_count))
-    console.print_ranked(ranked, args.json, frequency=queries.frequency(wv, [w for w, _ in ranked]))
+    frequency = queries.frequency(wv, [w for w, _ in ranked])
+    console.print_answer(args.json, queries.ranked_json(ranked, frequency=frequency),
+                         queries.ranked_lines(ranked, frequency))
 
 
 def cmd_similarity(args):
@@ -66,20 +68,20 @@ def cmd_similarity(args):
     model = _load(args)
     wv, (a, b) = _word_vectors(model, args, [args.a, args.b])
     cos = queries.similarity(wv, a, b)
-    if args.json:
-        console.print_json({"a": a, "b": b, "cosine": round(cos, 6)})
-    else:
-        print(f"{cos:.4f}")
+    console.print_answer(args.json, {"a": a, "b": b, "cosine": round(cos, 6)}, [f"{cos:.4f}"])
 
 
 def cmd_predict(args):
+    from vectors import queries
+
     model = _load(args)
     tokens = tokenize(args.context, model.config.transforms)
     if not tokens:
         raise UserError(f"the context {args.context!r} has no tokens left after the model's transforms "
                         f"({', '.join(model.config.transforms) or 'none'})")
     _note_unknown(model, tokens)
-    console.print_ranked(model.most_likely(tokens, args.k), args.json, score="probability")
+    ranked = model.most_likely(tokens, args.k)
+    console.print_answer(args.json, queries.ranked_json(ranked, "probability"), queries.ranked_lines(ranked))
 
 
 def cmd_eval(args):
@@ -112,7 +114,7 @@ def cmd_eval(args):
         print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {train_command.perplexity_text(h['loss'])}  "
               f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
               f"{h['unknown_words']} distinct words)")
-    console.print_evaluation(result, f"the model's {len(model.vocab)} words")
+    print("\n".join(benchmarks.lines(result, f"the model's {len(model.vocab)} words")))
 
 
 def cmd_export(args):

@@ -1,12 +1,14 @@
 """Questions to ask word vectors, as the commands and the web page ask them: neighbours, similarity,
-analogies, the odd one out, and the expressions of the `wp repl` prompt. Every word is checked
-first, so a typo gets an `UnknownWordError` with close spellings, and counts are checked.
+analogies, the odd one out, and the expressions of the `wp repl` prompt; and ranked answers as the
+commands show them (aligned lines, or JSON rows). Every word is checked first, so a typo gets an
+`UnknownWordError` with close spellings, and counts are checked.
 
 Takes `WordVectors`; leaves out loading (`wp.models`) and printing (the commands).
 """
 
 import re
 
+from edge.console import shown
 from edge.errors import UserError
 
 ANALOGY_METHODS = ("add", "mul")
@@ -45,6 +47,26 @@ def frequency(wv, words):
     if wv.counts is not None:
         return "count", {w: int(wv.counts[r]) for w, r in rows.items()}
     return "rank", {w: r + 1 for w, r in rows.items()}
+
+
+FREQUENCY_SHOWN = {"count": "seen {:,}", "rank": "rank {:,}"}
+
+
+def ranked_lines(pairs, frequency=None):
+    """(word, score) pairs as aligned lines of word and 4-decimal score; `frequency` (as `frequency`
+    gives it) adds each word's number after its score ("seen 1,204" / "rank 85")."""
+    kind, numbers = frequency or (None, {})
+    width = max((len(shown(w)) for w, _ in pairs), default=0)
+    lines = [f"{shown(word):<{width}}  {value:.4f}" for word, value in pairs]
+    return [f"{line}  {FREQUENCY_SHOWN[kind].format(numbers[word])}" if kind else line
+            for line, (word, _) in zip(lines, pairs)]
+
+
+def ranked_json(pairs, score="cosine", frequency=None):
+    """(word, score) pairs as JSON rows, the score under the name `score`; `frequency` adds each
+    word's number under its kind ("count" or "rank")."""
+    kind, numbers = frequency or (None, {})
+    return [{"word": w, score: round(float(c), 6), **({kind: numbers[w]} if kind else {})} for w, c in pairs]
 
 
 def similarity(wv, a, b):

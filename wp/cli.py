@@ -61,25 +61,19 @@ def _words(loaded, words):
     return tokens
 
 
-def _answer(args, value, text):
-    """`value` as JSON with --json, else `text`."""
-    if args.json:
-        console.print_json(value)
-    else:
-        print(text)
-
-
 def cmd_similar(args, loaded):
     words = _words(loaded, args.words)
     restrict = choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict)
     ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=restrict)
-    console.print_ranked(ranked, args.json, frequency=queries.frequency(loaded.vectors, [w for w, _ in ranked]))
+    frequency = queries.frequency(loaded.vectors, [w for w, _ in ranked])
+    console.print_answer(args.json, queries.ranked_json(ranked, frequency=frequency),
+                         queries.ranked_lines(ranked, frequency))
 
 
 def cmd_similarity(args, loaded):
     a, b = _words(loaded, [args.a, args.b])
     cos = queries.similarity(loaded.vectors, a, b)
-    _answer(args, {"a": a, "b": b, "cosine": round(cos, 6)}, f"{cos:.4f}")
+    console.print_answer(args.json, {"a": a, "b": b, "cosine": round(cos, 6)}, [f"{cos:.4f}"])
 
 
 def cmd_analogy(args, loaded):
@@ -87,22 +81,20 @@ def cmd_analogy(args, loaded):
     answers = queries.analogy(loaded.vectors, args.a, args.b, args.c, n=args.n, method=args.method,
                               restrict=args.restrict)
     note(f"wp: {args.a} is to {args.b} as {args.c} is to ? (the input words are excluded from the answers)")
-    if args.json:
-        console.print_json({"a": args.a, "b": args.b, "c": args.c, "method": args.method,
-                            "answers": [{"word": w, "score": round(float(s), 6)} for w, s in answers]})
-    else:
-        console.print_ranked(answers, False)
+    console.print_answer(args.json, {"a": args.a, "b": args.b, "c": args.c, "method": args.method,
+                                     "answers": queries.ranked_json(answers, "score")}, queries.ranked_lines(answers))
 
 
 def cmd_odd_one_out(args, loaded):
     odd = queries.odd_one_out(loaded.vectors, _words(loaded, args.words))
-    _answer(args, {"words": args.words, "odd_one_out": odd}, odd)
+    console.print_answer(args.json, {"words": args.words, "odd_one_out": odd}, [odd])
 
 
 def cmd_vector(args, loaded):
     args.word, = _words(loaded, [args.word])
     v = queries.vector(loaded.vectors, args.word)
-    _answer(args, {"word": args.word, "vector": [round(x, 6) for x in v]}, " ".join(f"{x:.6f}" for x in v))
+    console.print_answer(args.json, {"word": args.word, "vector": [round(x, 6) for x in v]},
+                         [" ".join(f"{x:.6f}" for x in v)])
 
 
 def cmd_plot(args):
@@ -137,10 +129,8 @@ def cmd_eval(args, loaded):
         result = benchmarks.run_all(loaded.vectors, args.restrict or None, update)
     finally:
         close()
-    if args.json:
-        console.print_json(result)
-    else:
-        console.print_evaluation(result, f"top {args.restrict:,} words" if args.restrict else "all words")
+    restricted = f"top {args.restrict:,} words" if args.restrict else "all words"
+    console.print_answer(args.json, result, benchmarks.lines(result, restricted))
 
 
 def cmd_shell(args, loaded):
@@ -186,7 +176,7 @@ def cmd_repl(args, loaded):
         if kind == "similarity":
             print(f"{result:.4f}")
         else:
-            console.print_ranked(result, False)
+            print("\n".join(queries.ranked_lines(result)))
 
 
 def cmd_serve(args):
