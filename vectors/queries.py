@@ -1,7 +1,8 @@
 """Questions to ask word vectors, as the commands and the web page ask them: neighbours, similarity,
 analogies, the odd one out, and the expressions of the `wp repl` prompt; and ranked answers as the
 commands show them (aligned lines, or JSON rows). Every word is checked first, so a typo gets an
-`UnknownWordError` with close spellings, and counts are checked.
+`UnknownWordError` with close spellings; counts and methods are the callers' (argparse, the API),
+checked as they arrive.
 
 Takes `WordVectors`; leaves out loading (`wp.models`) and printing (the commands).
 """
@@ -20,11 +21,6 @@ def check_words(wv, words):
         wv.row(word)
 
 
-def _check_count(n, what="n"):
-    if not isinstance(n, int) or n < 1:
-        raise UserError(f"{what} must be a whole number of at least 1, got {n!r}")
-
-
 def _answers(ranked, question):
     if not ranked:
         raise UserError(f"{question} has no answer: every word of the vocabulary is in the question")
@@ -33,9 +29,6 @@ def _answers(ranked, question):
 
 def similar(wv, words, n=10, restrict=None):
     """The n nearest neighbours by cosine of a word, or of the mean of several: [(word, cosine)]."""
-    if not words:
-        raise UserError("give at least one word")
-    _check_count(n)
     return _answers(wv.most_similar(list(words), topn=n, restrict=restrict), f"the neighbours of {' '.join(words)}")
 
 
@@ -79,13 +72,8 @@ def analogy(wv, a, b, c, n=5, method="add", restrict=None):
 
     method 'add' ranks by cos(x, b - a + c) (3CosAdd); 'mul' by 3CosMul (Levy & Goldberg 2014).
     """
-    _check_count(n)
-    question = f"{a} is to {b} as {c} is to ?"
-    if method == "add":
-        return _answers(wv.most_similar([b, c], [a], topn=n, restrict=restrict), question)
-    if method == "mul":
-        return _answers(wv.most_similar_cosmul([b, c], [a], topn=n, restrict=restrict), question)
-    raise UserError(f"unknown analogy method {method!r}; use {' or '.join(ANALOGY_METHODS)}")
+    rank = wv.most_similar_cosmul if method == "mul" else wv.most_similar
+    return _answers(rank([b, c], [a], topn=n, restrict=restrict), f"{a} is to {b} as {c} is to ?")
 
 
 def odd_one_out(wv, words):
