@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 
 
 class GuardedStdout(io.TextIOBase):
@@ -111,19 +112,20 @@ def print_answer(as_json, value, lines):
             print(line)
 
 
+@contextmanager
 def progress_bar(desc, unit=" q"):
-    """(update(done, total), close()) drawing a tqdm bar on stderr when it is a terminal; else no-ops."""
+    """For the block, update(done, total) drawing a tqdm bar on stderr when it is a terminal (else a no-op)."""
     if not sys.stderr.isatty():
-        return (lambda done, total: None), (lambda: None)
+        yield lambda done, total: None
+        return
     from tqdm import tqdm
 
-    bar = tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True)
+    with tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True) as bar:
+        def update(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
 
-    def update(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-
-    return update, bar.close
+        yield update
 
 
 def counted(n, noun):

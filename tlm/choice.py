@@ -6,9 +6,8 @@ both count equally whatever their lengths. Measured on Emma and on all of Gutenb
 docs/vectors.md, bench/vector_choice.py), E+W agrees best with people's ratings and with GloVe.
 
 Also here: the tokenizer transforms applied to a query word (`King` -> `king` in a `-t lower`
-model), how many words a query-time `--min-count` leaves in the neighbour lists, and whether a
-model was trained on all of a text it is evaluated on. Leaves out printing (the commands) and the
-questions themselves (`vectors.queries`).
+model), and how many words a query-time `--min-count` leaves in the neighbour lists. Leaves out
+printing (the commands) and the questions themselves (`vectors.queries`).
 """
 
 import numpy as np
@@ -90,10 +89,3 @@ def query_words(model, words):
     for token, _ in pairs:
         model.index(token)
     return [t for t, _ in pairs], [n for _, n in pairs if n]
-
-
-def trained_on(model, texts):
-    """Whether a trained model's plan started on exactly these token lists (all of them: none held out)."""
-    from tlm import training  # not at import: wp, which imports this module, never trains
-
-    return training.examples_of(model, texts, required=False).fingerprint() == model.training.text

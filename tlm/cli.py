@@ -16,8 +16,7 @@ from edge import argtypes, console, files, runner
 from edge.argtypes import integer, number, positive_int
 from edge.console import counted, note
 from edge.errors import UserError
-from tlm import choice, explain, persistence, train_command
-from tlm.evaluation import held_out
+from tlm import choice, evaluation, explain, persistence, train_command
 from tlm.tokenizer import detokenize, tokenize
 from tlm.train_command import FRACTION, SEED
 from tlm.vocabulary import UNK
@@ -91,30 +90,16 @@ def cmd_eval(args):
     result = {}
     if args.filepath or args.gutenberg:
         texts = train_command.read_texts(args, args.tokenize or model.config.transforms)
-        _, val_texts = train_command.split_val(texts, args.val_fraction)
-        if model.trainable and choice.trained_on(model, [words for _, words in texts]):
+        if evaluation.trained_on(model, [words for _, words in texts]):
             note(f"warning: {args.model} was trained on all of this text: the held-out words were seen in training "
                  f"(train with --val-fraction F, then evaluate with the same F)")
-        heldout = held_out(model, val_texts or [words for _, words in texts])
-        result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
-                              "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
-                              "unknown_words": len(heldout.unknown_words)}
+        result["held_out"] = evaluation.on_texts(model, texts, args.val_fraction)
     elif args.val_fraction:
         raise UserError("--val-fraction needs a text to evaluate on: --filepath or --gutenberg")
-    update, close = console.progress_bar("analogies")
-    try:
+    with console.progress_bar("analogies") as update:
         result.update(benchmarks.run_all(choice.word_vectors(model, args.vectors), analogy_progress=update))
-    finally:
-        close()
-    if args.json:
-        console.print_json(result)
-        return
-    if "held_out" in result:
-        h = result["held_out"]
-        print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {train_command.perplexity_text(h['loss'])}  "
-              f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
-              f"{h['unknown_words']} distinct words)")
-    print("\n".join(benchmarks.lines(result, f"the model's {len(model.vocab)} words")))
+    lines = [evaluation.line(result["held_out"])] if "held_out" in result else []
+    console.print_answer(args.json, result, lines + benchmarks.lines(result, f"the model's {len(model.vocab)} words"))
 
 
 def cmd_export(args):

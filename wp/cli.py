@@ -124,11 +124,8 @@ def cmd_plot(args):
 def cmd_eval(args, loaded):
     from vectors import benchmarks
 
-    update, close = console.progress_bar("analogies")
-    try:
+    with console.progress_bar("analogies") as update:
         result = benchmarks.run_all(loaded.vectors, args.restrict or None, update)
-    finally:
-        close()
     restricted = f"top {args.restrict:,} words" if args.restrict else "all words"
     console.print_answer(args.json, result, benchmarks.lines(result, restricted))
 
