@@ -45,6 +45,16 @@ def word_vectors(model, which=None):
     return model.word_vectors() if which == "E" else model._by_frequency(matrix(model, which))
 
 
+def chosen(model, name, which=None, words=()):
+    """The chosen word vectors of the model in file `name` and `words` in its own terms: (WordVectors,
+    tokens, notes for the words its transforms changed); a `UserError` for a model without learned
+    word vectors, or a word it lacks."""
+    if not model.has_embeddings:
+        raise UserError(f"{name} is a {model.kind} model: it has no learned word vectors (train with --kind embedding)")
+    tokens, notes = query_words(model, words)
+    return word_vectors(model, which), tokens, notes
+
+
 def visible(wv, min_count):
     """How many of wv's words (most frequent first) were seen at least `min_count` times: the
     `restrict` that hides rarer words. A --min-count that leaves none says so."""

@@ -32,16 +32,17 @@ def _load(args):
     return persistence.load(args.model)
 
 
+def _notes(lines):
+    for line in lines:
+        note(line)
+
+
 def _word_vectors(model, args, words=()):
     """The chosen word vectors (--vectors) and the query words in the model's own terms (a note
     shows each one the transforms change), after checking it has vectors and the words."""
-    if not model.has_embeddings:
-        raise UserError(f"{args.model} is a {model.kind} model: it has no learned word vectors "
-                        f"(train with --kind embedding)")
-    tokens, notes = choice.query_words(model, words)
-    for line in notes:
-        note(line)
-    return choice.word_vectors(model, getattr(args, "vectors", None)), tokens
+    wv, tokens, notes = choice.chosen(model, args.model, getattr(args, "vectors", None), words)
+    _notes(notes)
+    return wv, tokens
 
 
 def _note_unknown(model, tokens):
@@ -120,109 +121,49 @@ def cmd_export(args):
 
 
 def cmd_plot(args):
+    from tlm import plots
     from vectors.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)
     files.check_output(args.output, inputs=args.model, what="--output")
-    models = [persistence.load(m) for m in args.model]
-    image = _loss_image(args, models, fmt) if args.loss else _map_image(args, models, fmt)
+    models = {path: persistence.load(path) for path in args.model}
+    if args.loss:
+        image = plots.loss_image(models, fmt)
+    elif len(args.model) > 1:
+        raise UserError("a word map shows one model; give several --model only with --loss")
+    else:
+        image, notes = plots.word_map_image(models[args.model[0]], args.model[0], args.words or (), args.top,
+                                            args.vectors, fmt)
+        _notes(notes)
     with files.exclusive(args.output, "--output"):
         files.atomic_write(args.output, image)
     print(args.output)
-
-
-def _loss_image(args, models, fmt):
-    from tlm.plots import loss_curves
-
-    for path, model in zip(args.model, models):
-        if not model.history["loss"]:
-            raise UserError(f"{path} has no training curve: no epoch of it is recorded"
-                            + (f" (a {model.kind} model is counted, not trained)" if not model.trainable else ""))
-    return loss_curves({m: model.history for m, model in zip(args.model, models)}, fmt)
-
-
-def _map_image(args, models, fmt):
-    from vectors.maps import word_map
-
-    if len(models) > 1:
-        raise UserError("a word map shows one model; give several --model only with --loss")
-    model = models[0]
-    words = list(dict.fromkeys(args.words)) if args.words else [
-        model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-    wv, words = _word_vectors(model, argparse.Namespace(model=args.model[0], vectors=args.vectors), words)
-    words = list(dict.fromkeys(words))
-    if len(words) < 2:
-        raise UserError("a word map needs at least 2 words")
-    return word_map(words, wv.vectors[wv.rows(words)], fmt,
-                    title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
 
 
 def cmd_journey(args):
     from tlm import replay
 
     model = _load(args)
-    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
-    _, tokens = _word_vectors(model, args, asked)
-    tokens = iter(tokens)  # the words in the model's terms, in the order asked
-    args.word = args.word and next(tokens)
-    args.pair = args.pair and [next(tokens), next(tokens)]
-    args.words = args.words and list(tokens)
+    _, tokens = _word_vectors(model, args, [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w])
     recorded = replay.require(model, args.model)
-    replay.rows_of(recorded, asked)
+    replay.rows_of(recorded, tokens)  # every word asked was recorded: said before any work
+    tokens = iter(tokens)  # the words in the model's terms, in the order asked
+    word, pair = args.word and next(tokens), args.pair and [next(tokens), next(tokens)]
+    words = list(dict.fromkeys(list(tokens) or recorded.words[:30]))
     if args.gif:
         files.check_output(args.gif, inputs=[args.model], what="--gif")
         if not args.gif.lower().endswith(".gif"):
             raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
     vectors = args.vectors or choice.DEFAULT_VECTORS
-    units = replay.units(recorded, vectors)
-    result = {"model": args.model, "words": len(recorded.words), "vectors": vectors,
-              "snapshots": replay.summary(recorded, units)}
-    if args.word:
-        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
-                                for row in replay.neighbours(recorded, units, args.word, args.n)]
-    if args.pair:
-        result["pair"] = {k: [round(float(x), 6) for x in v]
-                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
+    result = {"model": args.model, **replay.report(recorded, vectors, word, pair, args.n)}
     if args.gif:
         from tlm.plots import journey_gif
 
-        words = list(dict.fromkeys(args.words or recorded.words[:30]))
-        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
-        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
-        image = journey_gif(words, points, captions)
+        image = journey_gif(words, *replay.frames(recorded, vectors, words))
         with files.exclusive(args.gif, "--gif"):
             files.atomic_write(args.gif, image)
-    if args.json:
-        console.print_json(result)
-    else:
-        _print_journey(args, result)
-
-
-def _print_journey(args, result):
-    from tlm.replay import RANDOM_PAIRS, SETTLE_K
-
-    shots = result["snapshots"]
-    vectors = {"E": "rows of E", "W": "columns of W", "E+W": "E+W"}[result["vectors"]]
-    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
-          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
-    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
-    for row in shots:
-        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
-        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
-    if args.word:
-        print(f"\nNearest recorded words to {args.word!r}:")
-        for s, row in zip(shots, result["neighbours"]):
-            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
-    if args.pair:
-        pair = result["pair"]
-        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
-              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
-        for i, s in enumerate(shots):
-            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
-                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
-    if args.gif:
-        print(args.gif)
+    console.print_answer(args.json, result, replay.lines(result, args.model, word, pair) + ([args.gif] if args.gif else []))
 
 
 def cmd_generate(args):
