@@ -7,17 +7,16 @@ as one line on stderr (`edge.runner`).
 """
 
 import argparse
-import contextlib
 import sys
 
 import numpy as np
 
 from edge import argtypes, console, files, runner
 from edge.argtypes import integer, number, positive_int
-from edge.console import counted, note
+from edge.console import note
 from edge.errors import UserError
 from tlm import choice, evaluation, explain, persistence, train_command
-from tlm.tokenizer import detokenize, tokenize
+from tlm.tokenizer import detokenize, tokenize, tokens_of
 from tlm.train_command import FRACTION, SEED
 from tlm.vocabulary import UNK
 
@@ -75,10 +74,7 @@ def cmd_predict(args):
     from vectors import queries
 
     model = _load(args)
-    tokens = tokenize(args.context, model.config.transforms)
-    if not tokens:
-        raise UserError(f"the context {args.context!r} has no tokens left after the model's transforms "
-                        f"({', '.join(model.config.transforms) or 'none'})")
+    tokens = tokens_of(args.context, model.config.transforms, "the context")
     _note_unknown(model, tokens)
     ranked = model.most_likely(tokens, args.k)
     console.print_answer(args.json, queries.ranked_json(ranked, "probability"), queries.ranked_lines(ranked))
@@ -106,18 +102,9 @@ def cmd_eval(args):
 def cmd_export(args):
     from tlm import export
 
-    outputs = export.tsv_paths(args.output) if args.format == "tsv" else [args.output]
-    for output in outputs:
-        files.check_output(output, inputs=[args.model], what="--output")
-    if len({files.target_of(output) for output in outputs}) < len(outputs):
-        raise UserError(f"cannot write {' and '.join(outputs)}: they are the same file (a symbolic link?)")
+    export.check(args.format, args.output, inputs=[args.model])
     model = _load(args)
-    with contextlib.ExitStack() as locks:
-        for output in outputs:
-            locks.enter_context(files.exclusive(output, "--output"))
-        written = export.write(_word_vectors(model, args)[0], args.format, args.output)
-    for path in written:
-        print(path)
+    print("\n".join(export.write(_word_vectors(model, args)[0], args.format, args.output)))
 
 
 def cmd_plot(args):
@@ -195,22 +182,15 @@ def cmd_generate(args):
 def cmd_softmax(args):
     from tlm import softmax_table
 
-    if args.words and len(args.words) != len(args.logits):
-        raise UserError(f"give one word per logit: {counted(len(args.logits), 'logit')} and "
-                        f"{counted(len(args.words), 'word')}")
     table = softmax_table.of_logits(args.logits, args.words, args.temperature)
-    if args.json:
-        return console.print_json(table.to_json())
-    print("\n".join(softmax_table.lines(table, given=args.logits if args.temperature != 1 else None)))
+    console.print_answer(args.json, table.to_json(),
+                         softmax_table.lines(table, given=args.logits if args.temperature != 1 else None))
 
 
 def cmd_explain(args):
     result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
-    for line in result.notes:
-        note(f"Note: {line}")
-    if args.json:
-        return console.print_json(explain.to_json(result))
-    print("\n".join(explain.lines(result, full=args.full)))
+    _notes(f"Note: {line}" for line in result.notes)
+    console.print_answer(args.json, explain.to_json(result), explain.lines(result, full=args.full))
 
 
 # ---- the parser ---------------------------------------------------------------------------------
