@@ -7,7 +7,6 @@ as one line on stderr (`edge.runner`).
 """
 
 import argparse
-import sys
 
 import numpy as np
 
@@ -163,18 +162,12 @@ def cmd_generate(args):
     if args.interact:
         from edge.shell import interact
 
-        v = model.vocab
-        words = [w for w in v if w != UNK]  # the hint shows real words
-        context = words[:model.n]
-        hint = (f"model._forward({context!r}), model.similarity({words[0]!r}, {words[-1]!r}), "
+        words = [w for w in model.vocab if w != UNK]  # the hint shows real words
+        hint = (f"model._forward({words[:model.n]!r}), model.similarity({words[0]!r}, {words[-1]!r}), "
                 f"model.most_similar({words[0]!r}), model.E.shape" if model.has_embeddings
                 else f"model.predict({[words[0]]!r}), model.tables[1]")
-        sys.stdout.flush()
-        return interact({"model": model, "np": np},
-                        f"tlm shell on {args.model}\n"
-                        f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
-                        f"  np     numpy\n"
-                        f"Try: {hint}")
+        about = f"the loaded {type(model).__name__} ({len(model.vocab)} words)"
+        return interact(f"tlm shell on {args.model}", {"model": (model, about), "np": (np, "numpy")}, hint)
 
 
 # ---- inside a prediction -------------------------------------------------------------------------

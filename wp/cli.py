@@ -136,11 +136,9 @@ def cmd_shell(args, loaded):
     from edge.shell import interact
 
     kv = loaded.vectors.to_keyed_vectors()
-    sys.stdout.flush()
-    return interact({"model": kv, "np": np},
-                    f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)\n"
-                    f"  model  gensim KeyedVectors\n  np     numpy\n"
-                    f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
+    return interact(f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)",
+                    {"model": (kv, "gensim KeyedVectors"), "np": (np, "numpy")},
+                    "model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
 
 
 def cmd_gensim_data(args):
