@@ -39,17 +39,6 @@ def _load(args, name=None):
     return loaded
 
 
-def _load_served(args):
-    """The models of `wp serve`: --model before the subcommand, then each --model after it (at most
-    two in all; none means the usual one). tlm files come with their model, for predictions."""
-    from wp.server.catalog import MAX_MODELS
-
-    names = ([args.model] if args.model else []) + args.serve_models
-    if len(names) > MAX_MODELS:
-        raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
-    return [_load(args, name) for name in names or [None]]
-
-
 def _words(loaded, words):
     """The query words in the model's own terms: a tlm model's transforms applied (a note shows each
     word they change), a word it folded into <unk> said so."""
@@ -175,29 +164,21 @@ def cmd_repl(args, loaded):
 
 
 def cmd_serve(args):
-    from wp.server import addresses, running
+    from wp.server import catalog, running
     from wp.server.app import create_app
 
-    sock = running.listen(args.host, args.port)  # a port in use is said before the models load
-    with sock:
-        loaded = _load_served(args)  # a Ctrl-C meanwhile stops it at once, as any wp command
-        loopback = running.is_loopback(sock)
-        app = create_app(loaded, allowed_hosts=running.local_names(args.host) if loopback else None)
-        if not loopback:
-            note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
-        url = running.url(sock, args.host)
-        typed = [running.url(sock, address) for address in addresses.reachable(sock)]
+    def app(allowed_hosts):  # the models load once the port is known to be free
+        loaded = [_load(args, name) for name in catalog.chosen(args.model, args.serve_models)]
+        return create_app(loaded, allowed_hosts=allowed_hosts)
 
-        def ready():
-            print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in typed), sep="\n")
-            if not args.no_browser and running.has_display():
-                running.open_browser(url)
+    def ready(url, reachable):
+        print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in reachable), sep="\n")
 
-        with signals.StopRequests() as stop:
-            running.serve(running.server(app, ready, stop), sock)
-    if stop.received:  # uvicorn shut down gracefully, then handed the signal on to `stop`
-        note(f"wp: {'terminated' if stop.received == signal.SIGTERM else 'interrupted'}")
-        return signals.EXIT_STATUS[stop.received]
+    stopped = running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"),
+                          browser=not args.no_browser)
+    if stopped:
+        note(f"wp: {'terminated' if stopped == signal.SIGTERM else 'interrupted'}")
+        return signals.EXIT_STATUS[stopped]
     return runner.EXIT_OK
 
 

@@ -1,5 +1,5 @@
-"""The models a server answers from: each loaded model with the name the page shows, its
-completion index, and its language model when it came from a tlm file.
+"""The models a server answers from: which the command line chose, and each loaded model with the
+name the page shows, its completion index, and its language model when it came from a tlm file.
 
 Everything a request would otherwise build on first use (the word index, the unit rows, the
 completion index) is built here, at start-up, so that no request waits for it. Leaves out loading
@@ -47,6 +47,15 @@ class Served:
             info["tlm"] = {"context": self.lm.n, "transforms": list(self.lm.config.transforms),
                            "epochs": len(self.lm.history["loss"])}
         return info
+
+
+def chosen(before, after):
+    """The model names of `wp serve`: --model before the subcommand, then each --model after it (at
+    most MAX_MODELS in all); [None], the usual model, when none is given."""
+    names = ([before] if before else []) + list(after)
+    if len(names) > MAX_MODELS:
+        raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
+    return names or [None]
 
 
 def prepare(loaded):
