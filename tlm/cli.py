@@ -55,9 +55,7 @@ def cmd_similar(args):
     model = _load(args)
     wv, words = _word_vectors(model, args, args.words)
     ranked = queries.similar(wv, words, n=args.n, restrict=choice.shown(wv, args.model, args.min_count))
-    frequency = queries.frequency(wv, [w for w, _ in ranked])
-    console.print_answer(args.json, queries.ranked_json(ranked, frequency=frequency),
-                         queries.ranked_lines(ranked, frequency))
+    console.print_answer(args.json, queries.ranked_json(ranked, wv=wv), queries.ranked_lines(ranked, wv))
 
 
 def cmd_similarity(args):

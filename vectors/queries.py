@@ -45,20 +45,20 @@ def frequency(wv, words):
 FREQUENCY_SHOWN = {"count": "seen {:,}", "rank": "rank {:,}"}
 
 
-def ranked_lines(pairs, frequency=None):
-    """(word, score) pairs as aligned lines of word and 4-decimal score; `frequency` (as `frequency`
-    gives it) adds each word's number after its score ("seen 1,204" / "rank 85")."""
-    kind, numbers = frequency or (None, {})
+def ranked_lines(pairs, wv=None):
+    """(word, score) pairs as aligned lines of word and 4-decimal score; with `wv`, the vectors they
+    come from, each word's `frequency` after its score ("seen 1,204" / "rank 85")."""
+    kind, numbers = frequency(wv, [w for w, _ in pairs]) if wv is not None else (None, {})
     width = max((len(shown(w)) for w, _ in pairs), default=0)
     lines = [f"{shown(word):<{width}}  {value:.4f}" for word, value in pairs]
     return [f"{line}  {FREQUENCY_SHOWN[kind].format(numbers[word])}" if kind else line
             for line, (word, _) in zip(lines, pairs)]
 
 
-def ranked_json(pairs, score="cosine", frequency=None):
-    """(word, score) pairs as JSON rows, the score under the name `score`; `frequency` adds each
-    word's number under its kind ("count" or "rank")."""
-    kind, numbers = frequency or (None, {})
+def ranked_json(pairs, score="cosine", wv=None):
+    """(word, score) pairs as JSON rows, the score under the name `score`; with `wv`, each word's
+    `frequency` under its kind ("count" or "rank")."""
+    kind, numbers = frequency(wv, [w for w, _ in pairs]) if wv is not None else (None, {})
     return [{"word": w, score: round(float(c), 6), **({kind: numbers[w]} if kind else {})} for w, c in pairs]
 
 
@@ -121,3 +121,9 @@ def evaluate_expression(wv, line, n=10):
         return kind, similarity(wv, *rest)
     positive, negative = rest
     return kind, wv.most_similar(positive, negative, topn=n)
+
+
+def expression_lines(wv, line, n=10):
+    """A repl line's answer as lines: its neighbours (`ranked_lines`), or the cosine."""
+    kind, result = evaluate_expression(wv, line, n)
+    return [f"{result:.4f}"] if kind == "similarity" else ranked_lines(result)

@@ -40,11 +40,9 @@ def _load(args, name=None):
 
 
 def _words(loaded, words):
-    """The query words in the model's own terms: a tlm model's transforms applied (a note shows each
-    word they change), a word it folded into <unk> said so."""
-    if loaded.lm is None:
-        return list(words)
-    tokens, notes = choice.query_words(loaded.lm, words)
+    """The query words in the model's own terms (`models.Loaded.query_words`), a note for each one
+    a tlm model's transforms change."""
+    tokens, notes = loaded.query_words(words)
     for line in notes:
         note(f"wp: {line}")
     return tokens
@@ -54,9 +52,8 @@ def cmd_similar(args, loaded):
     words = _words(loaded, args.words)
     restrict = choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict)
     ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=restrict)
-    frequency = queries.frequency(loaded.vectors, [w for w, _ in ranked])
-    console.print_answer(args.json, queries.ranked_json(ranked, frequency=frequency),
-                         queries.ranked_lines(ranked, frequency))
+    console.print_answer(args.json, queries.ranked_json(ranked, wv=loaded.vectors),
+                         queries.ranked_lines(ranked, loaded.vectors))
 
 
 def cmd_similarity(args, loaded):
@@ -87,25 +84,20 @@ def cmd_vector(args, loaded):
 
 
 def cmd_plot(args):
+    from vectors import maps
     from vectors.figures import image_format
-    from vectors.maps import word_map
 
     fmt = image_format(args.output)
     model = _model_name(args)
     files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
     loaded = _load(args)
-    words = list(dict.fromkeys(_words(loaded, args.words)))  # keep order, drop repeats
-    arrows = []
-    if args.analogy:
-        a, b, c = _words(loaded, args.analogy)
-        d = queries.analogy(loaded.vectors, a, b, c, n=1)[0][0]
-        words += [w for w in (a, b, c, d) if w not in words]
-        arrows = [(a, b), (c, d)]
+    words, arrows = maps.with_analogy(loaded.vectors, _words(loaded, args.words),
+                                      args.analogy and _words(loaded, args.analogy))
+    if arrows:
+        (a, b), (c, d) = arrows
         note(f"wp: {a} -> {b} as {c} -> {d}")
-    if len(words) < 2:
-        raise UserError("plot needs at least 2 words (or --analogy A B C)")
-    image = word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
-                     title=f"{loaded.name}: {len(words)} words")
+    image = maps.word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
+                          title=f"{loaded.name}: {len(words)} words")
     files.atomic_write(args.output, image)
     print(args.output)
 
@@ -153,14 +145,9 @@ def cmd_repl(args, loaded):
         if not line.strip():
             continue
         try:
-            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n)
+            print("\n".join(queries.expression_lines(loaded.vectors, line, n=args.n)))
         except UserError as e:
             note(f"wp: {e}")
-            continue
-        if kind == "similarity":
-            print(f"{result:.4f}")
-        else:
-            print("\n".join(queries.ranked_lines(result)))
 
 
 def cmd_serve(args):

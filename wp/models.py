@@ -49,6 +49,15 @@ class Loaded:
     note: str | None = None
     lm: object = None  # the tlm model itself, when the source was a tlm file and it was asked for
 
+    def query_words(self, words):
+        """`words` in the model's own terms, with a note for each one a tlm model's transforms
+        change (`tlm.choice.query_words`; a word it folded into <unk> is said so)."""
+        if self.lm is None:
+            return list(words), []
+        from tlm import choice
+
+        return choice.query_words(self.lm, words)
+
 
 def cache_dir():
     """Where converted models live: $WP_CACHE_DIR, else the user's cache folder (platformdirs:
