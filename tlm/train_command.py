@@ -164,7 +164,7 @@ def _save(model, output, stop):
 
 def _save_interrupted(model, args, epochs_done, stop):
     """After a stop request: save the epochs this run completed (if any); the exit status says which signal."""
-    status = signals.EXIT_STATUS.get(stop.received, runner.EXIT_INTERRUPTED)
+    status = signals.EXIT_STATUS[stop.received]
     if epochs_done == 0:
         note(f"Interrupted before the first epoch ended: nothing saved, {args.output} left as it was")
         return status
