@@ -7,6 +7,7 @@ which never prints.
 import argparse
 import contextlib
 import shlex
+import signal
 import sys
 
 from edge import argtypes, files, runner, signals
@@ -164,7 +165,7 @@ def _save(model, output, stop):
 
 def _save_interrupted(model, args, epochs_done, stop):
     """After a stop request: save the epochs this run completed (if any); the exit status says which signal."""
-    status = signals.EXIT_STATUS[stop.received]
+    status = signals.EXIT_STATUS[stop.received or signal.SIGINT]  # none recorded: a KeyboardInterrupt in the loop
     if epochs_done == 0:
         note(f"Interrupted before the first epoch ended: nothing saved, {args.output} left as it was")
         return status
