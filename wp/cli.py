@@ -7,10 +7,9 @@ toolkit only: gensim and scipy are loaded by `eval` and `shell` alone.
 
 import argparse
 import os
-import signal
 import sys
 
-from edge import argtypes, console, files, runner, signals
+from edge import argtypes, console, files, runner
 from edge.argtypes import integer
 from edge.console import note
 from edge.errors import UserError
@@ -161,12 +160,7 @@ def cmd_serve(args):
     def ready(url, reachable):
         print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in reachable), sep="\n")
 
-    stopped = running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"),
-                          browser=not args.no_browser)
-    if stopped:
-        note(f"wp: {'terminated' if stopped == signal.SIGTERM else 'interrupted'}")
-        return signals.EXIT_STATUS[stopped]
-    return runner.EXIT_OK
+    running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"), browser=not args.no_browser)
 
 
 def _model_options(parser, after_command, repeatable=False):

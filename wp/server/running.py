@@ -10,6 +10,7 @@ printing (the command).
 import errno
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import webbrowser
@@ -117,8 +118,8 @@ def open_browser(url):
 
 
 def run(host, port, make_app, on_ready, warn, browser=True):
-    """Serve the app `make_app(allowed_hosts)` returns on (host, port) until Ctrl-C or SIGTERM;
-    returns that signal (None if none came).
+    """Serve the app `make_app(allowed_hosts)` returns on (host, port) until Ctrl-C or SIGTERM, then
+    raise it (`KeyboardInterrupt`, `edge.signals.Terminated`) once the server has shut down.
 
     The socket listens before the app is made, so that a port in use is said before any model
     loads. On a loopback address the app answers this machine's names only; on any other, `warn`
@@ -141,4 +142,8 @@ def run(host, port, make_app, on_ready, warn, browser=True):
 
         with signals.StopRequests() as stop:
             serve(server(app, ready, stop), sock)
-    return stop.received  # uvicorn shut down gracefully, then handed the signal on to `stop`
+    # uvicorn shut down gracefully, then handed the signal on to `stop`
+    if stop.received == signal.SIGINT:
+        raise KeyboardInterrupt
+    if stop.received == signal.SIGTERM:
+        raise signals.Terminated()
