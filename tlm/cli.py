@@ -147,7 +147,8 @@ def cmd_journey(args):
         image = journey_gif(words, *replay.frames(recorded, vectors, words))
         with files.exclusive(args.gif, "--gif"):
             files.atomic_write(args.gif, image)
-    console.print_answer(args.json, result, replay.lines(result, args.model, word, pair) + ([args.gif] if args.gif else []))
+    lines = replay.lines(result, args.model, word, pair) + ([args.gif] if args.gif else [])
+    console.print_answer(args.json, result, lines)
 
 
 def cmd_generate(args):

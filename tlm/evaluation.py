@@ -63,14 +63,15 @@ def on_texts(model, texts, fraction=None):
     _, val_texts = split_held_out(texts, fraction)
     result = held_out(model, val_texts or [words for _, words in texts])
     return {"loss": result.loss, "perplexity": result.perplexity, "predicted": result.predicted,
-            "tokens": result.tokens, "unknown_tokens": result.unknown_tokens, "unknown_words": len(result.unknown_words)}
+            "tokens": result.tokens, "unknown_tokens": result.unknown_tokens,
+            "unknown_words": len(result.unknown_words)}
 
 
 def line(result):
     """A result of `on_texts` as one line."""
     return (f"Held-out    cross-entropy {result['loss']:.4f} nats/token  perplexity {perplexity_text(result['loss'])}  "
-            f"({result['predicted']} tokens predicted; {result['unknown_tokens']} of {result['tokens']} tokens unknown, "
-            f"{result['unknown_words']} distinct words)")
+            f"({result['predicted']} tokens predicted; {result['unknown_tokens']} of {result['tokens']} tokens "
+            f"unknown, {result['unknown_words']} distinct words)")
 
 
 def trained_on(model, texts):

@@ -16,7 +16,8 @@ from tlm.evaluation import held_out as held_out_loss
 from tlm.evaluation import perplexity_text
 from tlm.model import TinyLanguageModel
 
-LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)"
+LOW_MEMORY = ("try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary "
+              "(--min-count)")
 # The model settings a resumed model must keep, by the option that sets each.
 KEPT = {"n": "--context-window", "embedding_dim": "--embedding-dim", "transforms": "-t", "min_count": "--min-count",
         "seed": "--seed"}

@@ -31,7 +31,8 @@ def word_map_image(model, name, words=(), top=60, vectors=None, fmt="png"):
     `name`: (image bytes, notes for the words the model's transforms changed)."""
     from vectors.maps import word_map
 
-    words = list(dict.fromkeys(words)) or [model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:top]]
+    frequent = np.argsort(-model.frequencies(), kind="stable")[:top]
+    words = list(dict.fromkeys(words)) or [model.vocab[i] for i in frequent]
     wv, words, notes = choice.chosen(model, name, vectors, words)
     words = list(dict.fromkeys(words))
     if len(words) < 2:

@@ -160,7 +160,8 @@ def cmd_serve(args):
     def ready(url, reachable):
         print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in reachable), sep="\n")
 
-    running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"), browser=not args.no_browser)
+    running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"),
+                browser=not args.no_browser)
 
 
 def _model_options(parser, after_command, repeatable=False):
