@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from tests.conftest import ROOT
+from tests.conftest import CHUCK, ROOT
 from tests.serve.serving import live
 from tlm import persistence
 from tlm.cli import main as tlm_main
@@ -159,12 +159,25 @@ def test_tlm_questions_to_a_vectors_model_are_400(api):
 def test_unknown_word_is_404_with_close_spellings(api, endpoint, params):
     got = get(api, endpoint, 404, **params)
     assert got["word"] == "hee" and "he" in got["suggestions"] and "not in the vocabulary" in got["error"]
+    assert got["folded"] is False
 
 
 def test_a_word_only_one_model_knows(api):
     assert get(api, "similar", word="percent", n=3)["neighbours"]
     got = get(api, "similar", 404, word="percent", model=CHUCK_MODEL)
     assert got["word"] == "percent" and got["suggestions"] == []
+
+
+def test_a_folded_word_is_404_saying_how_often_it_was_seen(run, tmp_path):
+    path = tmp_path / "folded.json"
+    assert run(tlm_main, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", path)[0] == 0
+    said = run(wp_main, "--model", path, "similar", "Much")[2]
+    with live(create_app([models.load(str(path), with_model=True)])) as url:
+        response = httpx.get(f"{url}api/similar", params={"word": "Much"})
+    assert response.status_code == 404
+    assert response.json() == {"error": "word 'much' was seen 1 time in the training text; --min-count 2 folded it "
+                                        "into <unk>", "word": "much", "suggestions": [], "folded": True}
+    assert said == f"wp: error: {response.json()['error']}\n"  # the same line as the command's
 
 
 def test_unknown_context_word_is_404(api):

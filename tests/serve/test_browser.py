@@ -329,3 +329,26 @@ def test_neighbours_show_counts_and_the_min_count_control_hides_rare_words(page)
     assert all(s.startswith("rank ") for s in texts(page, "#explore-0 ol.neighbours .seen"))
     assert "seen fewer than 2 times hidden" in page.text_content("#explore-1")
     assert page.input_value("#min-count") == "2"
+
+
+@pytest.mark.slow  # a server and a page of its own
+def test_a_folded_word_says_how_often_it_was_seen(browser, run, tmp_path):
+    from tests.conftest import CHUCK
+    from tests.serve.serving import live
+    from tlm.cli import main as tlm
+    from wp import models
+    from wp.server.app import create_app
+
+    path = tmp_path / "folded.json"
+    assert run(tlm, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", path)[0] == 0
+    with live(create_app([models.load(str(path), with_model=True)])) as url:
+        context = browser.new_context(base_url=url)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            load(page, "?word=Much")
+            wait_shown(page, "explore", "Much")
+            assert page.inner_text("#explore-0 .missing") == (
+                "folded.json: word 'much' was seen 1 time in the training text; --min-count 2 folded it into <unk>.")
+        finally:
+            context.close()

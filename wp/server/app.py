@@ -8,7 +8,7 @@ Answers round scores to 6 decimals, as the commands' `--json` output does, so bo
 Every query parameter is checked before any work: its type, its range, the length of every word
 and list, and that it is one this endpoint takes, given once (a list parameter may repeat). A bad
 one is answered 400 `{"error": message}`; a word outside a model's vocabulary 404 `{"error",
-"word", "suggestions"}`. No request can name a file: the page comes from the fixed `static/`
+"word", "suggestions", "folded"}`. No request can name a file: the page comes from the fixed `static/`
 folder and Plotly's script from the installed `plotly` package.
 
 Leaves out loading models (`wp.models`, `wp.server.catalog`) and running the server (`running`).
@@ -31,6 +31,7 @@ from edge.console import finite
 from edge.errors import UnknownWordError, UserError
 from tlm import choice, explain, replay
 from tlm.tokenizer import detokenize, tokenize
+from tlm.vocabulary import FoldedWordError
 from vectors import direction_queries, queries, relation_sets
 from vectors.maps import word_points
 from wp.server import catalog
@@ -113,7 +114,10 @@ def _validation_message(errors):
 # ---- errors: every one a JSON answer with a message ------------------------------------------------
 
 async def _unknown_word(request, e):
-    return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions}, status_code=404)
+    # `folded`: a word the training text had, which --min-count folded into <unk> (the message says how often
+    # it was seen); the page shows that message instead of "not in the vocabulary".
+    return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions,
+                       "folded": isinstance(e, FoldedWordError)}, status_code=404)
 
 
 async def _bad_request(request, e):

@@ -121,8 +121,12 @@ function wordLink(word) {
   return link;
 }
 
-/* An answer that is not a result: a word the model does not know (with close spellings), or a bad query. */
+/* An answer that is not a result: a word the model does not know (with close spellings), a word its
+   training folded into <unk> (the server says how often it was seen), or a bad query. */
 function problem(answer, model) {
+  if (answer.status === 404 && answer.body.folded) {
+    return element("p", {class: "missing"}, model ? `${model.name}: ${answer.body.error}.` : `${answer.body.error}.`);
+  }
   if (answer.status === 404 && answer.body.word !== undefined) {
     const note = element("p", {class: "missing"}, "“", element("strong", {}, answer.body.word), "” is not in the vocabulary",
                          model ? ` of ${model.name}.` : ".");
