@@ -331,6 +331,47 @@ def test_neighbours_show_counts_and_the_min_count_control_hides_rare_words(page)
     assert page.input_value("#min-count") == "2"
 
 
+def test_a_tlm_models_vectors_are_chosen_on_the_page(page, api):
+    from playwright.sync_api import expect
+
+    assert page.locator("#vectors-0").count() == 0  # GloVe has one vector per word: nothing to choose
+    go(page, "?word=a&n=4&min=1")
+    wait_shown(page, "explore", "a")
+    shown = {which: [x["word"] for x in api("similar", word="a", n=4, min_count=1, model=1, vectors=which)["neighbours"]]
+             for which in ("E+W", "W")}
+    assert shown["W"] != shown["E+W"]
+    listed, mapped = page.locator("#explore-1 ol.neighbours a.word"), page.locator("#explore-1-map .textpoint")
+    expect(listed).to_have_text(shown["E+W"])  # the server's --vectors, by default
+    assert page.is_checked("#vectors-1 input[value='E+W']")
+    glove = texts(page, "#explore-0 ol.neighbours a.word")
+    page.check("#vectors-1 input[value='W']")
+    expect(listed).to_have_text(shown["W"])
+    expect(mapped).to_have_text(["a", *shown["W"]])
+    assert "by cosine of the W vectors" in page.inner_text("#explore-1 .query-word")
+    assert parse_qs(urlsplit(page.url).query)["vectors1"] == ["W"]
+    assert texts(page, "#explore-0 ol.neighbours a.word") == glove
+    page.go_back()
+    expect(listed).to_have_text(shown["E+W"])
+    assert page.is_checked("#vectors-1 input[value='E+W']")
+
+
+@pytest.mark.slow
+def test_the_directions_and_the_journey_follow_the_choice_of_vectors(page, api):
+    from playwright.sync_api import expect
+
+    pairs = ["how:much", "wood:chuck", "could:would"]
+    page.fill("#dir-pairs", " ".join(pairs))
+    page.click("#dir-relation button")
+    wait_shown(page, "dir-relation", " ".join(pairs))
+    page.wait_for_selector("#journey-neighbours")
+    summary, journey = page.locator("#dir-relation-1 .direction-summary"), page.locator("#journey-neighbours .w")
+    for which in ("W", "E"):
+        page.check(f"#vectors-1 input[value='{which}']")
+        consistency = api("relation", pair=pairs, model=1, vectors=which)["consistency"]
+        expect(summary).to_contain_text(f"consistency {consistency:.4f} against")
+        expect(journey).to_have_text([x["word"] for x in api("journey", model=1, vectors=which)["neighbours"][-1]])
+
+
 @pytest.mark.slow  # a server and a page of its own
 def test_a_folded_word_says_how_often_it_was_seen(browser, run, tmp_path):
     from tests.conftest import CHUCK
