@@ -179,6 +179,8 @@ def test_a_question_that_names_no_vectors_gets_the_servers_choice(api, chuck_mod
         return get(client, "similar", word="wood", min_count=1, **params)["neighbours"]
 
     assert neighbours(api, model=CHUCK_MODEL) == neighbours(api, model=CHUCK_MODEL, vectors="E+W")
+    typed = api.get("/api/similar?word=wood&min_count=1&model=1&vectors=E+W")  # a + typed in a URL is a space
+    assert typed.status_code == 200 and typed.json()["neighbours"] == neighbours(api, model=CHUCK_MODEL)
     with live(create_app([models.load(str(chuck_model), with_model=True, vectors="W")])) as url:  # wp serve --vectors W
         with httpx.Client(base_url=url, timeout=10) as client:
             assert get(client, "models")["models"][0]["tlm"]["vectors"] == "W"

@@ -350,9 +350,12 @@ def test_a_tlm_models_vectors_are_chosen_on_the_page(page, api):
     assert "by cosine of the W vectors" in page.inner_text("#explore-1 .query-word")
     assert parse_qs(urlsplit(page.url).query)["vectors1"] == ["W"]
     assert texts(page, "#explore-0 ol.neighbours a.word") == glove
-    page.go_back()
+    go(page, "?word=a&n=4&min=1&vectors1=E+W")  # a link typed by hand: its + reads as a space
     expect(listed).to_have_text(shown["E+W"])
     assert page.is_checked("#vectors-1 input[value='E+W']")
+    page.go_back()
+    expect(listed).to_have_text(shown["W"])
+    assert page.is_checked("#vectors-1 input[value='W']")
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BeforeValidator
 from starlette.exceptions import HTTPException
 
 from edge.console import finite
@@ -185,7 +186,8 @@ async def _chosen(request: Request,
 
 
 Model = Annotated[catalog.Served, Depends(_chosen)]
-Choice = Annotated[Literal[choice.VECTORS] | None,
+# A + typed into a URL reaches the server as a space: `vectors=E+W` typed by hand means E+W.
+Choice = Annotated[Literal[choice.VECTORS] | None, BeforeValidator(lambda v: "E+W" if v == "E W" else v),
                    Query(description="a tlm model's word vectors: E (rows of E), W (columns of W) or E+W (default: "
                                      "the server's --vectors)")]
 

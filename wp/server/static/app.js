@@ -61,6 +61,9 @@ function stateFromURL() {
   for (const key of STATE_KEYS) {
     if (query.get(key)) read[key] = query.get(key);
   }
+  for (const key of CHOSEN) {  // a + typed into the address bar reads as a space: vectors1=E+W is E+W
+    if (read[key] === "E W") read[key] = "E+W";
+  }
   return read;
 }
 
