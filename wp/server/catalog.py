@@ -5,8 +5,8 @@ choices of vectors (E, W, E+W) that a request may ask for.
 Everything a request would otherwise build on first use (the word index, the unit rows, the
 completion index) is built here, at start-up, so that no request waits for it; a tlm model's three
 choices too (each its own `BatchedVectors`, so a batch answers each choice from its own rows):
-three times the memory of one, small beside a tlm model's file. Leaves out loading (`wp.models`)
-and answering (`wp.server.app`).
+three times the memory of one (vectors and unit rows: 15 MB for Gutenberg-all's 19,659 words x 32,
+built in a fraction of a second). Leaves out loading (`wp.models`) and answering (`wp.server.app`).
 """
 
 from dataclasses import dataclass, field
