@@ -8,6 +8,7 @@ never skip, when the browser cannot start: TINYLM_CHROMIUM names it (default /us
 """
 
 import os
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -76,6 +77,19 @@ def load(page, query=""):
     """Load the page afresh, as a link or a reload does."""
     page.goto(f"/{query}")
     page.wait_for_selector("body[data-ready=yes]", state="attached")
+
+
+@contextmanager
+def own_page(browser, url, query):
+    """A page of its own (its console unwatched) on the server at `url`, loaded at `query`."""
+    context = browser.new_context(base_url=url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        load(page, query)
+        yield page
+    finally:
+        context.close()
 
 
 def go(page, query):
@@ -190,15 +204,9 @@ def test_what_the_agreement_line_says_when_there_is_nothing_to_compare(page, bro
     assert page.inner_text("#agreement") == "Neither model knows “zzqx”: nothing to compare."
     # A bad count in a link: both models answer 400, which is not "unknown word". The browser logs the
     # 400s as console errors, so this runs on a page of its own.
-    context = browser.new_context(base_url=side_by_side)
-    try:
-        other = context.new_page()
-        other.set_default_timeout(WAIT_MS)
-        load(other, "?word=he&n=abc")
+    with own_page(browser, side_by_side, "?word=he&n=abc") as other:
         wait_shown(other, "explore", "he")
         assert other.inner_text("#agreement").startswith("Nothing to compare: n: ")
-    finally:
-        context.close()
 
 
 def test_an_unknown_word_shows_close_spellings_inline(page):
@@ -385,14 +393,7 @@ def test_a_folded_word_says_how_often_it_was_seen(browser, run, tmp_path):
 
     path = tmp_path / "folded.json"
     assert run(tlm, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", path)[0] == 0
-    with live(create_app([models.load(str(path), with_model=True)])) as url:
-        context = browser.new_context(base_url=url)
-        try:
-            page = context.new_page()
-            page.set_default_timeout(WAIT_MS)
-            load(page, "?word=Much")
-            wait_shown(page, "explore", "Much")
-            assert page.inner_text("#explore-0 .missing") == (
-                "folded.json: word 'much' was seen 1 time in the training text; --min-count 2 folded it into <unk>.")
-        finally:
-            context.close()
+    with live(create_app([models.load(str(path), with_model=True)])) as url, own_page(browser, url, "?word=Much") as page:
+        wait_shown(page, "explore", "Much")
+        assert page.inner_text("#explore-0 .missing") == (
+            "folded.json: word 'much' was seen 1 time in the training text; --min-count 2 folded it into <unk>.")
