@@ -179,7 +179,8 @@ def cmd_repl(args, loaded):
         if not line.strip():
             continue
         try:
-            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n)
+            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n,
+                                                       read=lambda words: _words(loaded, words))
         except UserError as e:
             note(f"wp: {e}")
             continue
