@@ -144,7 +144,8 @@ def cmd_repl(args, loaded):
         if not line.strip():
             continue
         try:
-            print("\n".join(queries.expression_lines(loaded.vectors, line, n=args.n)))
+            print("\n".join(queries.expression_lines(loaded.vectors, line, n=args.n,
+                                                     read=lambda words: _words(loaded, words))))
         except UserError as e:
             note(f"wp: {e}")
 

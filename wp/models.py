@@ -48,15 +48,16 @@ class Loaded:
     name: str
     note: str | None = None
     lm: object = None  # the tlm model itself, when the source was a tlm file and it was asked for
+    choice: str | None = None  # a tlm file's vectors: E, W or E+W (`tlm.choice`)
 
     def query_words(self, words):
         """`words` in the model's own terms, with a note for each one a tlm model's transforms
         change (`tlm.choice.query_words`; a word it folded into <unk> is said so)."""
         if self.lm is None:
             return list(words), []
-        from tlm import choice
+        from tlm.choice import query_words
 
-        return choice.query_words(self.lm, words)
+        return query_words(self.lm, words)
 
 
 def cache_dir():
@@ -228,6 +229,7 @@ def load_file(path, allow_pickle=False, with_model=False, vectors=None):
     key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
     loaded = _cached(key, source, convert, str(path))
     loaded.lm = lm
+    loaded.choice = source.get("vectors")
     if lm is not None and lm.frequencies().any():  # the first model files recorded no counts
         loaded.vectors.counts = -np.sort(-lm.frequencies())  # (N,) the rows are most frequent first
     return loaded

@@ -1,12 +1,15 @@
 """The models a server answers from: which the command line chose, and each loaded model with the
-name the page shows, its completion index, and its language model when it came from a tlm file.
+name the page shows, its completion index, and its language model when it came from a tlm file,
+with each of its three choices of vectors (E, W, E+W) that a request may ask for.
 
 Everything a request would otherwise build on first use (the word index, the unit rows, the
-completion index) is built here, at start-up, so that no request waits for it. Leaves out loading
-(`wp.models`) and answering (`wp.server.app`).
+completion index) is built here, at start-up, so that no request waits for it; a tlm model's three
+choices too (each its own `BatchedVectors`, so a batch answers each choice from its own rows):
+three times the memory of one (vectors and unit rows: 15 MB for Gutenberg-all's 19,659 words x 32,
+built in a fraction of a second). Leaves out loading (`wp.models`) and answering (`wp.server.app`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge.errors import UserError
@@ -24,9 +27,21 @@ class Served:
 
     index: int
     name: str  # a gensim-data name or a file's base name (the page never shows the server's paths)
-    vectors: WordVectors
+    vectors: WordVectors  # what a question that names no vectors is answered with
     completer: Completer
     lm: object = None  # the tlm `LanguageModel`, for models loaded from a tlm file
+    choice: str | None = None  # a tlm model's default vectors (the server's --vectors)
+    choices: dict = field(default_factory=dict)  # a tlm model's vectors by name: E, W, E+W
+
+    def chosen(self, which=None):
+        """The vectors a question asks for: `which` of a tlm model's (E, W, E+W), or (None) the
+        default; a `UserError` for a choice asked of a model with one vector per word."""
+        if which is None:
+            return self.vectors
+        if not self.choices:
+            raise UserError(f"model {self.index} ({self.name}) has one vector per word; vectors={which} chooses among "
+                            f"the matrices of a tlm model ({', '.join(choice.VECTORS)})")
+        return self.choices[which]
 
     def language_model(self):
         """The tlm model, or a `UserError` saying this model has none."""
@@ -45,7 +60,7 @@ class Served:
                 "words": len(self.vectors), "dim": self.vectors.dim}
         if self.lm:
             info["tlm"] = {"context": self.lm.n, "transforms": list(self.lm.config.transforms),
-                           "epochs": len(self.lm.history["loss"])}
+                           "epochs": len(self.lm.history["loss"]), "vectors": self.choice}
         return info
 
 
@@ -59,7 +74,18 @@ def chosen(before, after):
 
 
 def prepare(loaded):
-    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `wp.cli` checks), ready for requests."""
+    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `chosen` checks), ready for requests."""
     batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
-    return [Served(index, Path(model.name).name, BatchedVectors(model.vectors, batcher).prepare(),
-                   Completer(model.vectors.words), model.lm) for index, model in enumerate(loaded)]
+
+    def batched(vectors):
+        return BatchedVectors(vectors, batcher).prepare()
+
+    served = []
+    for index, model in enumerate(loaded):
+        choices, default = {}, None
+        if model.lm is not None:
+            choices = {which: batched(choice.word_vectors(model.lm, which)) for which in choice.VECTORS}
+            default = model.choice or choice.DEFAULT_VECTORS
+        served.append(Served(index, Path(model.name).name, choices[default] if choices else batched(model.vectors),
+                             Completer(model.vectors.words), model.lm, default, choices))
+    return served

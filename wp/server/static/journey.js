@@ -53,8 +53,11 @@ function stopJourney() {
 
 async function showJourney() {
   stopJourney();
+  const ticket = tickets.journey = (tickets.journey || 0) + 1;
   const body = $("journey-body");
-  const answer = await ask("journey", {model: $("journey-model").value, word: $("journey-word").value.trim()});
+  const model = models[Number($("journey-model").value)];
+  const answer = await ask("journey", asked(model, {word: $("journey-word").value.trim()}));
+  if (ticket !== tickets.journey) return;  // a later question (another word, other vectors) answers instead
   if (!answer.ok) {
     body.replaceChildren(problem(answer));
     return;
@@ -85,6 +88,11 @@ async function showJourney() {
     }, JOURNEY_PLAY_MS);
   });
   drawJourneyFrame(journey, last);
+}
+
+/* Called by app.js when a model's vectors change: the journey shown again, in them. */
+function redrawJourney() {
+  if ($("journey-body").dataset.shown !== undefined) showJourney();
 }
 
 /* Called by app.js's start with the served tlm models. */
