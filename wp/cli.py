@@ -287,7 +287,7 @@ def build_parser():
     p.add_argument("--restrict", type=integer(0, 2**31 - 1), default=100_000, metavar="N",
                    help="use the N most frequent words (default: 100000; 0 = all)")
 
-    directions.add_commands(command)
+    directions.add_commands(command, read=_words)
     _add_tools(command)
     return parser
 
