@@ -135,6 +135,12 @@ def test_directions_read_words_through_the_model_transforms(model, run):
         assert (code, out, err.splitlines()[-1]) == (1, "", f"wp: error: {error}")  # after the notes of the words read
 
 
+def test_an_odd_one_out_gives_the_words_as_the_model_read_them(model, run):
+    code, out, err = run(wp, "--model", model, "odd-one-out", "Cat", "DOG", "Tree", "--json")
+    assert code == 0 and json.loads(out)["words"] == ["cat", "dog", "tree"]
+    assert out == run(wp, "--model", model, "odd-one-out", "cat", "dog", "tree", "--json")[1]
+
+
 def test_the_repl_reads_words_through_the_model_transforms(model, run, monkeypatch):
     def repl(lines):
         monkeypatch.setattr(sys, "stdin", io.StringIO(lines))

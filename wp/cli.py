@@ -95,8 +95,9 @@ def cmd_analogy(args, loaded):
 
 
 def cmd_odd_one_out(args, loaded):
-    odd = queries.odd_one_out(loaded.vectors, _words(loaded, args.words))
-    _answer(args, {"words": args.words, "odd_one_out": odd}, odd)
+    words = _words(loaded, args.words)
+    odd = queries.odd_one_out(loaded.vectors, words)
+    _answer(args, {"words": words, "odd_one_out": odd}, odd)
 
 
 def cmd_vector(args, loaded):
