@@ -4,7 +4,7 @@ with the words as it read them, as the commands' --json does; a word the transfo
 nothing or into several tokens is a 400 of one line, and a word the training folded into <unk> a
 404 saying so, both the commands' lines; a vector file reads its words as typed. Over HTTP to a
 server in this process (gensim's 76-word GloVe fixture beside a `-t lower -t alpha --min-count 2`
-model of chuck.txt)."""
+model of chuck.txt), and on the page in Chromium."""
 
 import json
 
@@ -13,6 +13,7 @@ import pytest
 from gensim.test.utils import datapath
 
 from tests.serve.serving import live
+from tests.serve.test_browser import WAIT_MS, browser  # noqa: F401  (the fixture)
 from tlm.cli import main as tlm_main
 from wp import models
 from wp.cli import main as wp_main
@@ -139,3 +140,45 @@ def test_a_vector_file_reads_its_words_as_typed(api):
         assert got["word"] == "He" and "he" in got["suggestions"], endpoint
     assert get(api, "similarity", 404, a="123", b="he", model=GLOVE)["word"] == "123"  # not a 400: no transforms
 
+
+# ---- on the page ---------------------------------------------------------------------------------------------
+
+def get_json(url, endpoint, **params):
+    return httpx.get(f"{url}api/{endpoint}", params=params, timeout=10).json()
+
+
+@pytest.mark.slow  # a server and a page of its own
+def test_the_page_says_how_the_model_read_the_typed_words(browser, served):  # noqa: F811
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=served)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto("/?word=Wood&a=Would&b=Wood&c=Could&s1=Wood&s2=CHUCK&odd=Would+Chuck+Wood+COULD")
+        page.wait_for_selector("body[data-ready=yes]", state="attached")
+        expect(page.locator("#explore-1 .query-word")).to_contain_text("Nearest to wood (the model reads Wood as wood)")
+        analogy = get_json(served, "analogy", a="Would", b="Wood", c="Could", n=5, model=LOWER)
+        expect(page.locator("#analogy-1 .analogy-line")).to_have_text(
+            f"would : wood :: could : {analogy['answers'][0]['word']} "
+            "(the model reads Would as would, Wood as wood, Could as could)")
+        expect(page.locator("#analogy-1-map .annotation")).to_have_count(2)  # its map drawn in the words read
+        cosine = get_json(served, "similarity", a="Wood", b="CHUCK", model=LOWER)["cosine"]
+        expect(page.locator("#similarity-result .result-row").nth(1)).to_contain_text(
+            f"cos(wood, chuck) = {cosine:.4f} (the model reads Wood as wood, CHUCK as chuck)")
+        odd = get_json(served, "odd-one-out", word=["Would", "Chuck", "Wood", "COULD"], model=LOWER)["odd_one_out"]
+        others = ", ".join(w for w in ["would", "chuck", "wood", "could"] if w != odd)
+        expect(page.locator("#odd-result .result-row").nth(1)).to_contain_text(
+            f"{odd} does not fit with {others} (the model reads Would as would, Chuck as chuck, Wood as wood, "
+            "COULD as could).")
+        glove = page.locator("#similarity-result .result-row").nth(0)
+        expect(glove).to_contain_text("“Wood” is not in the vocabulary")  # GloVe reads words as typed
+        page.fill("#journey-word", "Wood")
+        page.click("#journey-form button")
+        expect(page.locator("#journey-body h4").first).to_have_text(
+            "Nearest recorded words to “wood” (the model reads Wood as wood)")
+        page.fill("#s1", "123")
+        page.click("#similarity button")
+        expect(page.locator("#similarity-result .result-row").nth(1).locator(".problem")).to_have_text(NOTHING)
+    finally:
+        context.close()
