@@ -108,14 +108,16 @@ def backward(contexts, targets, candidates, ctx_emb, W_t, W_c, probs):
     return dE, dW, db
 
 
-def step(model, optimizer, sampler, contexts, targets, lr, rng):
+def step(model, optimizer, sampler, contexts, targets, lr, rng, shift=None):
     """One update with sampled softmax on a batch; returns the batch's summed sampled loss.
 
     All randomness comes from `rng` (the epoch's generator), so a resumed run draws the same
-    candidates as an uninterrupted one.
+    candidates as an uninterrupted one. `shift` (V,), added to b while training, tells the softmax
+    that frequent targets were thinned (`tlm/subsampling.py`).
     """
     candidates, log_pi = sampler.draw(rng)
-    ctx_emb, W_t, W_c, probs = forward(model.E, model.W, model.b, contexts, targets, candidates, log_pi)
+    b = model.b if shift is None else model.b + shift
+    ctx_emb, W_t, W_c, probs = forward(model.E, model.W, b, contexts, targets, candidates, log_pi)
     batch_loss = loss(probs)
     dE, dW, db = backward(contexts, targets, candidates, ctx_emb, W_t, W_c, probs)
     optimizer.update({"E": model.E, "W": model.W, "b": model.b}, {"E": dE, "W": dW, "b": db}, lr, len(targets))
