@@ -13,7 +13,7 @@ from edge import argtypes, files, resources, runner, signals
 from edge.argtypes import integer, number
 from edge.console import counted, note
 from edge.errors import UserError
-from tlm import corpus, journey, persistence, subsampling, training
+from tlm import corpus, journey, persistence, sampled, subsampling, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import BYTES_PER_NGRAM, DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -380,7 +380,8 @@ def add_parser(command):
                         f"to {training.MAX_FULL_SOFTMAX_WORDS:,} words, sampled above); "
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
-                   help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
+                   help=f"--loss sampled: candidate words drawn per batch (default: {sampled.DEFAULT_SAMPLES}, at most the "
+                        "vocabulary)")
     p.add_argument("--subsample", type=number(0, 1, high_open=True), metavar="T",
                    help="thin frequent next words: an example whose target is a share f of the text is kept for an "
                         "epoch with probability sqrt(T/f) + T/f, and training adds log of it to the logit (default: "
