@@ -114,6 +114,33 @@ def test_query_words_take_the_model_transforms(model, run):
     assert "wp: Cat -> cat" in err and "wp: DOG -> dog" in err
 
 
+def test_directions_read_words_through_the_model_transforms(model, run):
+    def json_of(*argv):
+        code, out, err = run(wp, "--model", model, *argv, "--json")
+        assert code == 0, err
+        return json.loads(out), err
+
+    for typed, lower in [(["pairs", "Cat:DOG", "Bird:fish"], ["pairs", "cat:dog", "bird:fish"]),
+                         (["relation", "Cat:Dog", "Bird:Fish", "The:A"], ["relation", "cat:dog", "bird:fish", "the:a"]),
+                         (["axis", "Cat:Dog", "--words", "Mat", "BIRD", "bird"], ["axis", "cat:dog", "--words", "mat", "bird"])]:
+        got, notes = json_of(*typed)
+        assert got == json_of(*lower)[0]
+        assert "wp: Cat -> cat (the model's transforms: lower, alpha)" in notes.splitlines()
+    for pair, error in [("Cat:cat", "the pair 'Cat:cat' has the same word twice (cat:cat in the model's terms): it has "
+                                    "no direction"),
+                        ("12:cat", "'12' is 0 tokens after the model's transforms (lower, alpha); give one word"),
+                        ("Zebra:cat", "word 'zebra' was seen 1 time in the training text; --min-count 2 folded it into "
+                                      "<unk>")]:
+        code, out, err = run(wp, "--model", model, "pairs", pair)
+        assert (code, out, err.splitlines()[-1]) == (1, "", f"wp: error: {error}")  # after the notes of the words read
+
+
+def test_an_odd_one_out_gives_the_words_as_the_model_read_them(model, run):
+    code, out, err = run(wp, "--model", model, "odd-one-out", "Cat", "DOG", "Tree", "--json")
+    assert code == 0 and json.loads(out)["words"] == ["cat", "dog", "tree"]
+    assert out == run(wp, "--model", model, "odd-one-out", "cat", "dog", "tree", "--json")[1]
+
+
 def test_the_repl_reads_words_through_the_model_transforms(model, run, monkeypatch):
     def repl(lines):
         monkeypatch.setattr(sys, "stdin", io.StringIO(lines))

@@ -55,6 +55,8 @@ def check(settings, previous=None):
         raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
     if chosen["loss"] == "sampled":
         raise UserError("the reference loop trains the full softmax, not the sampled loss")
+    if chosen["subsample"]:
+        raise UserError("the reference loop is the lab's: every example, every epoch; drop --subsample")
 
 
 def build(model, words, snapshots=None, snapshot_words=None):
@@ -126,14 +128,26 @@ def require_memory(model, examples):
                       f"training a {model.describe()} with batch size {state.batch_size}", LOW_MEMORY)
 
 
-def summary(texts, train_texts, model):
-    """The first line of training output: texts, tokens, vocabulary, parameters (as word2vec and nanoGPT)."""
+def summary(texts, train_texts, model, examples):
+    """The first line of training output: texts, tokens, vocabulary, parameters (as word2vec and
+    nanoGPT), and what a large text trains with."""
     names = texts[0][0] if len(texts) == 1 else f"{len(texts)} texts ({texts[0][0]}, ...)"
     tokens = sum(len(words) for words in train_texts)
     state = model.training
     return (f"Training on {names}: {counted(tokens, 'token')}, {counted(len(model.vocab), 'word')}{_folded(model)}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
-            f"batch {state.batch_size}, {counted(state.epochs - state.epochs_done, 'epoch')}")
+            f"batch {state.batch_size}, {counted(state.epochs - state.epochs_done, 'epoch')}"
+            f"{_objective(model, examples)}")
+
+
+def _objective(model, examples):
+    """What a large text trains with: sampled softmax, and how many examples thinning keeps an epoch."""
+    state = model.training
+    parts = [f"sampled softmax ({state.samples:,} candidates a batch)"] if state.loss == "sampled" else []
+    if state.subsample:
+        kept = training.examples_per_epoch(model, examples)
+        parts.append(f"{kept:,} of {len(examples):,} examples an epoch (--subsample {state.subsample:g})")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def _folded(model):

@@ -14,7 +14,7 @@ from edge import argtypes, files, runner, signals
 from edge.argtypes import integer, number
 from edge.console import note
 from edge.errors import UserError
-from tlm import corpus, journey, persistence, plans, training
+from tlm import corpus, journey, persistence, plans, sampled, subsampling, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import perplexity_text
@@ -88,7 +88,7 @@ class TrainProgress:
 
 # Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
-                  "reference", "loss", "samples", "snapshots", "snapshot_words", "threads")
+                  "reference", "loss", "samples", "subsample", "snapshots", "snapshot_words", "threads")
 COUNTS_ONLY = ("add_k",)
 
 
@@ -111,7 +111,8 @@ def _settings(args):
     config = {"n": args.context_window, "embedding_dim": args.embedding_dim, "transforms": args.tokenize,
               "min_count": args.min_count, "seed": args.seed}
     plan = {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule, "batch_size": args.batch_size,
-            "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples}
+            "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples,
+            "subsample": args.subsample}
     return config, plan
 
 
@@ -134,7 +135,7 @@ def cmd_train(args):
         _notes(why)
         _notes(plans.start(model, examples, settings, args.epochs, resumed=args.output if args.resume else None))
         with signals.StopRequests() as stop:
-            print(plans.summary(texts, train_texts, model))
+            print(plans.summary(texts, train_texts, model, examples))
             return _fit_and_save(args, model, examples, val, stop)
 
 
@@ -226,10 +227,17 @@ def add_parser(command):
     p.add_argument("--lr-schedule", choices=training.SCHEDULES,
                    help=f"linear decay to zero over the plan, or constant (default: {plan.schedule})")
     p.add_argument("--loss", choices=training.LOSSES,
-                   help="training objective: full softmax, or sampled softmax for large vocabularies (default: full); "
+                   help=f"training objective: full softmax, or sampled softmax for large vocabularies (default: full up "
+                        f"to {training.MAX_FULL_SOFTMAX_WORDS:,} words, sampled above); "
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
-                   help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
+                   help=f"--loss sampled: candidate words drawn per batch (default: {sampled.DEFAULT_SAMPLES}, at most the "
+                        "vocabulary)")
+    p.add_argument("--subsample", type=number(0, 1, high_open=True), metavar="T",
+                   help="thin frequent next words: an example whose target is a share f of the text is kept for an "
+                        "epoch with probability sqrt(T/f) + T/f, and training adds log of it to the logit (default: "
+                        f"{subsampling.DEFAULT_THRESHOLD:g} with the sampled loss above {training.MAX_FULL_SOFTMAX_WORDS:,} words, "
+                        "else 0: every example)")
     p.add_argument("--threads", type=integer(1, 1024), metavar="N",
                    help="BLAS threads (default: chosen by measuring steps as training runs, 1 or all)")
     p.add_argument("--reference", action="store_true",

@@ -6,7 +6,9 @@ samples, the training history and journey, and one prediction explained.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
 A tlm model answers its vector questions with the vectors a request names (`vectors=E|W|E+W`), by
-default the server's `--vectors`; a model with one vector per word takes no such choice.
+default the server's `--vectors`; a model with one vector per word takes no such choice. A tlm model
+reads every word a question names through its tokenizer transforms (`Served.query_words`: `King` is
+`king` to a `-t lower` model), as `wp` does, and the answer gives the words as it read them.
 
 Every query parameter is checked before any work: its type, its range, the length of every word
 and list, and that it is one this endpoint takes, given once (a list parameter may repeat). A bad
@@ -217,7 +219,7 @@ def similar(word: Word, model: Model, wv: Vectors, n: Count = 10,
     """The n nearest neighbours of a word by cosine, each with its training count (a tlm model,
     whose neighbours seen fewer than min_count times are hidden) or frequency rank. A tlm model
     reads the word through its transforms: `word` is the word asked about, as it read it."""
-    word = model.query_word(word)
+    word, = model.query_words([word])
     ranked = queries.similar(wv, [word], n=n, restrict=choice.shown(wv, f"model {model.index} ({model.name})",
                                                                    min_count))
     kind, numbers = queries.frequency(wv, [w for w, _ in ranked])
@@ -227,7 +229,8 @@ def similar(word: Word, model: Model, wv: Vectors, n: Count = 10,
 
 @api.get("/similarity")
 def similarity(a: Word, b: Word, model: Model, wv: Vectors):
-    """Cosine similarity of two words."""
+    """Cosine similarity of two words (as the model read them)."""
+    a, b = model.query_words([a, b])
     cosine = queries.similarity(wv, a, b)
     return {"model": model.name, "a": a, "b": b, "cosine": round(cosine, DECIMALS)}
 
@@ -236,6 +239,7 @@ def similarity(a: Word, b: Word, model: Model, wv: Vectors):
 def analogy(a: Word, b: Word, c: Word, model: Model, wv: Vectors, n: Count = 5,
             method: Literal["add", "mul"] = "add"):
     """a is to b as c is to ?: the n best answers (3CosAdd or 3CosMul), input words excluded."""
+    a, b, c = model.query_words([a, b, c])
     answers = queries.analogy(wv, a, b, c, n=n, method=method)
     return {"model": model.name, "a": a, "b": b, "c": c, "method": method, "answers": _ranked(answers)}
 
@@ -243,14 +247,15 @@ def analogy(a: Word, b: Word, c: Word, model: Model, wv: Vectors, n: Count = 5,
 @api.get("/odd-one-out")
 def odd_one_out(word: Words, model: Model, wv: Vectors):
     """The word that does not fit with the others (at least 3)."""
-    return {"model": model.name, "words": word, "odd_one_out": queries.odd_one_out(wv, word)}
+    words = model.query_words(word)
+    return {"model": model.name, "words": words, "odd_one_out": queries.odd_one_out(wv, words)}
 
 
 @api.get("/map")
 def word_map(word: Words, model: Model, wv: Vectors, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
     """2-D coordinates (first two principal components of the unit vectors) of the words and
     of the n nearest neighbours of their mean."""
-    words = list(dict.fromkeys(word))  # each word once, in order
+    words = list(dict.fromkeys(model.query_words(word)))  # each word once, in order
     if n:
         words += [w for w, _ in queries.similar(wv, words, n=n)]
     points = word_points(wv.vectors[wv.rows(words)])  # (len(words), 2)
@@ -300,7 +305,7 @@ def journey(model: Model, word: Annotated[str | None, Query(min_length=1, max_le
     chosen vectors of the snapshots."""
     lm = model.language_model()
     if word:
-        lm.index(word)
+        word, = model.query_words([word])
     recorded = replay.require(lm, model.name)
     return {"model": model.name, **replay.view(recorded, word, n, vectors=vectors or model.choice)}
 
@@ -330,7 +335,7 @@ def relation_set_names():
 @api.get("/pairs")
 def pairs(pair: Pairs, model: Model, wv: Vectors, seed: Seed = 0):
     """Cosine of each pair a:b beside random pairs of words of similar frequency."""
-    return {"model": model.name, **direction_queries.pairs(wv, pair, seed=seed)}
+    return {"model": model.name, **direction_queries.pairs(wv, pair, seed=seed, read=model.query_words)}
 
 
 @api.get("/relation")
@@ -338,11 +343,11 @@ def relation(model: Model, wv: Vectors, pair: Pairs = [],
              set: Annotated[str | None, Query(max_length=MAX_WORD)] = None, seed: Seed = 0):
     """Consistency of the offsets b - a of typed pairs or of a relation set, beside shuffled pairs,
     with the pairs' words on a 2-D map."""
-    answer = direction_queries.relation(wv, pair, set_name=set, seed=seed, points=True)
+    answer = direction_queries.relation(wv, pair, set_name=set, seed=seed, points=True, read=model.query_words)
     return {"model": model.name, **answer}
 
 
 @api.get("/axis")
 def axis(x: Pairs, model: Model, wv: Vectors, y: Pairs = [], word: Words = []):
     """Words placed on the axis of pairs `x` (and on that of pairs `y`): their cosines with it."""
-    return {"model": model.name, **direction_queries.axes(wv, [x] + ([y] if y else []), word)}
+    return {"model": model.name, **direction_queries.axes(wv, [x] + ([y] if y else []), word, read=model.query_words)}

@@ -50,9 +50,12 @@ class Served:
                             f"no next-word predictions or training history")
         return self.lm
 
-    def query_word(self, word):
-        """`word` in the model's own terms: a tlm model's transforms applied, checked in its vocabulary."""
-        return word if self.lm is None else choice.query_words(self.lm, [word])[0][0]
+    def query_words(self, words):
+        """The typed `words` in the model's own terms, the one way every question reads its words: a
+        tlm model's transforms applied and each word checked in its vocabulary (`tlm.choice.query_words`:
+        a `UserError` for a word they turn into nothing or several tokens, a `FoldedWordError` for one
+        its training folded into <unk>); a vector file's words as typed."""
+        return list(words) if self.lm is None else choice.query_words(self.lm, words)[0]
 
     def describe(self):
         """What the page shows about the model (JSON-ready)."""

@@ -180,6 +180,13 @@ function score(value) {
   return value.toFixed(4);
 }
 
+/* A tlm model reads typed words through its transforms, as wp does (King is king to a -t lower model):
+   the words it read otherwise than typed, said beside its answer; "" when it read them as typed. */
+function readAs(typed, read) {
+  const changed = typed.map((word, i) => [word, read[i]]).filter(([word, as]) => word !== as);
+  return changed.length ? ` (the model reads ${changed.map(([word, as]) => `${word} as ${as}`).join(", ")})` : "";
+}
+
 /* Plotly reads labels as a little HTML: a word like "<unk>" or "a&b" must reach it as entities. */
 function plotlyText(word) {
   return word.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -314,10 +321,10 @@ async function showColumn(panel, model, answer, shape) {
 }
 
 function showNeighbours(model, word, answer, shared) {
-  // A tlm model reads the word through its transforms: the answer says which word it looked up.
+  // The answer says which word the model looked up: a tlm model reads it through its transforms.
   return showColumn("explore", model, answer, ({word: read, neighbours}) => ({
-    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, read),
-                   read === word ? "" : ` (${word} as the model reads it)`, " by cosine",
+    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, read), readAs([word], [read]),
+                   " by cosine",
                    model.kind === "tlm" ? ` of the ${vectorsOf(model)} vectors, words seen fewer than ${state.min || 3} `
                      + "times hidden:" : ":"),
     ranked: neighbours,
@@ -339,16 +346,18 @@ async function renderAnalogy() {
   }
   const answers = await Promise.all(models.map((model) => ask("analogy", asked(model, {a, b, c, method, n: 5}))));
   if (ticket !== tickets.analogy) return;
-  await Promise.all(models.map((model, i) => showAnalogy(model, answers[i], {a, b, c})));
+  await Promise.all(models.map((model, i) => showAnalogy(model, answers[i], [a, b, c])));
   if (ticket === tickets.analogy) $("analogy-columns").dataset.shown = [a, b, c, method].join(" ");
 }
 
-function showAnalogy(model, answer, {a, b, c}) {
-  const inputs = new Set([a, b, c]);
-  return showColumn("analogy", model, answer, ({answers}) => {
+/* The words as the model read them (`typed`, as typed) name the answer and its map. */
+function showAnalogy(model, answer, typed) {
+  return showColumn("analogy", model, answer, ({a, b, c, answers}) => {
+    const inputs = new Set([a, b, c]);
     const best = answers[0].word;
     return {
-      intro: element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best)),
+      intro: element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best),
+                     readAs(typed, [a, b, c])),
       ranked: answers,
       rowClass: (x, i) => (i === 0 ? "best" : ""),
       mapWords: [a, b, c, ...answers.map((x) => x.word)],
@@ -376,8 +385,9 @@ async function renderSimilarity() {
     if (!answer.ok) {
       row.append(problem(answer, model));
     } else {
-      const cosine = answer.body.cosine;
-      row.append(element("p", {class: "cosine"}, `cos(${s1}, ${s2}) = `, element("strong", {}, score(cosine))),
+      const {a, b, cosine} = answer.body;  // the words as the model read them
+      row.append(element("p", {class: "cosine"}, `cos(${a}, ${b}) = `, element("strong", {}, score(cosine)),
+                         readAs([s1, s2], [a, b])),
                  element("span", {class: "meter", title: "−1 … 0 … 1"},
                          element("span", {style: `left: ${(cosine + 1) * 50}%`})));
     }
@@ -399,9 +409,9 @@ async function renderOdd() {
     const answer = answers[i];
     const row = element("div", {class: "result-row"}, modelHeading(model, "h4"));
     if (answer.ok) {
-      const odd = answer.body.odd_one_out;
+      const {words: read, odd_one_out: odd} = answer.body;  // the words as the model read them
       row.append(element("p", {}, element("strong", {class: "answer"}, odd), " does not fit with ",
-                         words.filter((w) => w !== odd).join(", "), "."));
+                         read.filter((w) => w !== odd).join(", "), readAs(words, read), "."));
     } else {
       row.append(problem(answer, model));
     }

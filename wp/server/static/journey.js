@@ -56,7 +56,8 @@ async function showJourney() {
   const ticket = tickets.journey = (tickets.journey || 0) + 1;
   const body = $("journey-body");
   const model = models[Number($("journey-model").value)];
-  const answer = await ask("journey", asked(model, {word: $("journey-word").value.trim()}));
+  const typed = $("journey-word").value.trim();
+  const answer = await ask("journey", asked(model, {word: typed}));
   if (ticket !== tickets.journey) return;  // a later question (another word, other vectors) answers instead
   if (!answer.ok) {
     body.replaceChildren(problem(answer));
@@ -72,7 +73,8 @@ async function showJourney() {
     element("div", {class: "query"}, play, slider, element("span", {id: "journey-step", class: "hint"})),
     element("div", {class: "columns"},
       element("div", {class: "column"}, element("div", {id: "journey-map", class: "chart map"})),
-      element("div", {class: "column"}, element("h4", {}, `Nearest recorded words to “${journey.word}”`),
+      element("div", {class: "column"}, element("h4", {}, `Nearest recorded words to “${journey.word}”`,
+                                                typed ? readAs([typed], [journey.word]) : ""),
               element("ol", {id: "journey-neighbours", class: "results"}),
               element("h4", {}, "Training loss at the snapshots"), element("div", {id: "journey-curve", class: "chart"}))));
   slider.addEventListener("input", () => drawJourneyFrame(journey, Number(slider.value)));
