@@ -114,16 +114,19 @@ def print_answer(as_json, value, lines):
 
 @contextmanager
 def progress_bar(desc, unit=" q"):
-    """For the block, update(done, total) drawing a tqdm bar on stderr when it is a terminal (else a no-op)."""
+    """For the block, update(done, total, **shown) drawing a tqdm bar on stderr when it is a terminal
+    (else a no-op); `shown` are figures after the bar (loss="2.1517")."""
     if not sys.stderr.isatty():
-        yield lambda done, total: None
+        yield lambda done, total, **shown: None
         return
     from tqdm import tqdm
 
     with tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True) as bar:
-        def update(done, total):
+        def update(done, total, **shown):
             bar.total = total
             bar.update(done - bar.n)
+            if shown:
+                bar.set_postfix(shown, refresh=False)
 
         yield update
 

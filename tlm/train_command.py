@@ -8,9 +8,8 @@ import argparse
 import contextlib
 import shlex
 import signal
-import sys
 
-from edge import argtypes, files, runner, signals
+from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer, number
 from edge.console import note
 from edge.errors import UserError
@@ -56,21 +55,18 @@ def _notes(*lines):
 
 
 class TrainProgress:
-    """Turns training events into output: the epoch lines on stdout, a live bar on a terminal."""
+    """Turns training events into output: the epoch lines on stdout, each epoch's live bar on a terminal."""
 
-    def __init__(self, bar_stream):
-        self.bar_stream = bar_stream if bar_stream.isatty() else None
-        self.bar = None
+    def __init__(self):
+        self.bar = contextlib.ExitStack()
+        self.update = None
 
     def __call__(self, event):
-        if isinstance(event, training.Progress) and self.bar_stream:
-            if self.bar is None:
-                from tqdm import tqdm
-
-                self.bar = tqdm(total=event.total, file=self.bar_stream, unit=" words", unit_scale=True,
-                                leave=False, desc=f"Epoch {event.epoch}/{event.epochs}")
-            self.bar.update(event.done - self.bar.n)
-            self.bar.set_postfix(loss=f"{event.loss:.4f}", refresh=False)
+        if isinstance(event, training.Progress):
+            if self.update is None:
+                bar = console.progress_bar(f"Epoch {event.epoch}/{event.epochs}", unit=" words")
+                self.update = self.bar.enter_context(bar)
+            self.update(event.done, event.total, loss=f"{event.loss:.4f}")
         elif isinstance(event, training.EpochEnd):
             self.close()
             line = f"Epoch {event.epoch}/{event.epochs}  loss={event.loss:.4f}"
@@ -79,9 +75,8 @@ class TrainProgress:
             print(line)
 
     def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        self.bar.close()
+        self.update = None
 
 
 # ---- train --------------------------------------------------------------------------------------
@@ -144,7 +139,7 @@ def _fit_and_save(args, model, examples, val, stop):
     in, and the finished epochs are saved."""
     plans.require_memory(model, examples)
     start = model.training.epochs_done
-    with contextlib.closing(TrainProgress(sys.stderr)) as progress:
+    with contextlib.closing(TrainProgress()) as progress:
         try:
             training.fit(model, examples, val, callback=progress, should_stop=stop, threads=args.threads)
         except training.TrainingInterrupted as e:
