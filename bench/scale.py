@@ -41,9 +41,7 @@ from clock import TrainingClock  # noqa: E402
 from train_speed import measure_floor  # noqa: E402
 
 from tlm import corpus, persistence, sampled, training  # noqa: E402
-from tlm.train_command import split_val  # noqa: E402
 from tlm.model import TinyLanguageModel  # noqa: E402
-from tlm.tokenizer import tokenize  # noqa: E402
 from tlm.vocabulary import UNK  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -57,8 +55,8 @@ NEIGHBOUR_WORDS = ["king", "water", "love", "ship", "god", "she", "said", "night
 
 def load_texts(quick):
     """(training token lists, held-out token lists): the last 5% of each text held out."""
-    texts = corpus.read_texts((), QUICK_TEXTS if quick else [corpus.ALL_GUTENBERG])
-    return split_val([(name, tokenize(text, TRANSFORMS)) for name, text in texts], VAL_FRACTION)
+    texts = corpus.tokenized((), QUICK_TEXTS if quick else [corpus.ALL_GUTENBERG], TRANSFORMS)
+    return corpus.split_held_out(texts, VAL_FRACTION)
 
 
 def peak_rss_mb():

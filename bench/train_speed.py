@@ -213,6 +213,47 @@ def threads_study(gutenberg, epochs):
         print(f"| {condition} | {setting} | {seconds:.1f} | {seconds / best:.2f}x | {load:.1f} |")
 
 
+def engine_runs(args, train_words, val_words):
+    """The per-example loop first (its best held-out loss is the target), then the fast engine's
+    settings, tlm's defaults and (unless --no-torch) PyTorch."""
+    runs = [run_tlm(f"per-example loop lr={args.ref_lr}", train_words, val_words, args.ref_epochs, args.ref_lr,
+                    reference=True, schedule="constant")]
+    fast = [(64, 0.1, "sgd"), (256, 0.2, "sgd"), (1024, 0.05, "sgd"), (256, 0.01, "adam")]
+    for B, lr, opt in fast:
+        runs.append(run_tlm(f"fast {opt} B={B} lr={lr}", train_words, val_words, args.fast_epochs, lr,
+                            batch_size=B, optimizer=opt))
+    runs.append(run_tlm("fast, tlm defaults (10 ep)", train_words, val_words, 10, 0.1))
+    if not args.no_torch:
+        result = run_torch(train_words, val_words, args.fast_epochs, 0.2, 256)
+        if result:
+            runs.append(result)
+    return runs
+
+
+def print_table(runs, ref_epochs):
+    """The runs as a Markdown table, timed to the per-example loop's best held-out loss."""
+    target = runs[0]["clock"].best()
+    ref_time = runs[0]["clock"].time_to(target)
+    print(f"target: the per-example loop's best held-out loss in {ref_epochs} epochs = {target:.4f} "
+          f"(reached after {ref_time:.1f} s of training)\n")
+    print(f"| engine | batch | s/epoch | words/s | floor s | x floor | held-out loss per epoch | time to {target:.4f} | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    for run in runs:
+        per_epoch = float(np.median([e["seconds"] for e in run["epochs"]]))
+        losses = " ".join(f"{e['val_loss']:.3f}" for e in run["epochs"])
+        reached = run["clock"].time_to(target)
+        reached_s = f"{reached:.1f} s" if reached is not None else "not reached"
+        speedup = f"{ref_time / reached:.1f}x" if reached else "-"
+        print(f"| {run['name']} | {run['batch_size']} | {per_epoch:.2f} | {run['examples'] / per_epoch:,.0f} | "
+              f"{run['floor']:.2f} | {per_epoch / run['floor']:.2f} | {losses} | {reached_s} | {speedup} |")
+    torch_run = next((r for r in runs if r["name"].startswith("pytorch")), None)
+    best_fast = runs[2]
+    if torch_run:
+        t_np, t_torch = best_fast["clock"].time_to(target), torch_run["clock"].time_to(target)
+        if t_np and t_torch:
+            print(f"\n{best_fast['name']} vs {torch_run['name']}: {t_torch / t_np:.2f}x less time to the target loss")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gutenberg", default="austen-emma.txt")
@@ -243,39 +284,7 @@ def main(argv=None):
           f"(6dV flops + V exps per example); measured again just before each engine runs, since this "
           f"machine's speed drifts, and 'x floor' divides by that adjacent measurement\n", flush=True)
 
-    runs = [run_tlm(f"per-example loop lr={args.ref_lr}", train_words, val_words, args.ref_epochs, args.ref_lr,
-                    reference=True, schedule="constant")]
-    target = runs[0]["clock"].best()
-    fast = [(64, 0.1, "sgd"), (256, 0.2, "sgd"), (1024, 0.05, "sgd"), (256, 0.01, "adam")]
-    for B, lr, opt in fast:
-        runs.append(run_tlm(f"fast {opt} B={B} lr={lr}", train_words, val_words, args.fast_epochs, lr,
-                            batch_size=B, optimizer=opt))
-    default = run_tlm("fast, tlm defaults (10 ep)", train_words, val_words, 10, 0.1)
-    runs.append(default)
-    if not args.no_torch:
-        result = run_torch(train_words, val_words, args.fast_epochs, 0.2, 256)
-        if result:
-            runs.append(result)
-
-    ref_time = runs[0]["clock"].time_to(target)
-    print(f"target: the per-example loop's best held-out loss in {args.ref_epochs} epochs = {target:.4f} "
-          f"(reached after {ref_time:.1f} s of training)\n")
-    print(f"| engine | batch | s/epoch | words/s | floor s | x floor | held-out loss per epoch | time to {target:.4f} | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---|---:|---:|")
-    for run in runs:
-        per_epoch = float(np.median([e["seconds"] for e in run["epochs"]]))
-        losses = " ".join(f"{e['val_loss']:.3f}" for e in run["epochs"])
-        reached = run["clock"].time_to(target)
-        reached_s = f"{reached:.1f} s" if reached is not None else "not reached"
-        speedup = f"{ref_time / reached:.1f}x" if reached else "-"
-        print(f"| {run['name']} | {run['batch_size']} | {per_epoch:.2f} | {run['examples'] / per_epoch:,.0f} | "
-              f"{run['floor']:.2f} | {per_epoch / run['floor']:.2f} | {losses} | {reached_s} | {speedup} |")
-    torch_run = next((r for r in runs if r["name"].startswith("pytorch")), None)
-    best_fast = runs[2]
-    if torch_run:
-        t_np, t_torch = best_fast["clock"].time_to(target), torch_run["clock"].time_to(target)
-        if t_np and t_torch:
-            print(f"\n{best_fast['name']} vs {torch_run['name']}: {t_torch / t_np:.2f}x less time to the target loss")
+    print_table(engine_runs(args, train_words, val_words), args.ref_epochs)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Argument checking at the edge: argparse types for every number and string a command takes, and
 a parser whose usage errors are one line.
 
-Each type refuses what cannot be meant (NaN, infinities, out-of-range values, empty strings, NUL
-bytes) with a message that argparse prefixes with the option's name:
+Each type refuses what cannot be meant (NaN, infinities, out-of-range values, empty or overlong
+strings) with a message that argparse prefixes with the option's name:
 `tlm: error: argument --lr: must be a finite number, got 'nan'`.
 """
 
@@ -67,13 +67,12 @@ def number(low=None, high=None, low_open=False, high_open=False):
 
 
 def text(max_length=10_000):
-    """argparse type: a non-empty string without NUL bytes, at most `max_length` characters."""
+    """argparse type: a non-empty string of at most `max_length` characters (an argument from a shell
+    never holds a NUL byte)."""
 
     def parse(value):
         if not value:
             raise argparse.ArgumentTypeError("must not be empty")
-        if "\0" in value:
-            raise argparse.ArgumentTypeError("must not contain a NUL byte")
         if len(value) > max_length:
             raise argparse.ArgumentTypeError(f"is {len(value):,} characters long; at most {max_length:,} are allowed")
         return value

@@ -2,8 +2,8 @@
 
 `GuardedStdout` keeps a closed pipe (`tlm train | head -1`) or a full device from stopping the work:
 the first failed write is remembered, later output is dropped, and the command finishes (a
-training run still saves its model). The printing helpers shape results the same way for both
-commands: ranked (word, score) lists, JSON, and the benchmark table.
+training run still saves its model). Results are lines or one JSON document; the library shapes
+them, the commands print them here.
 """
 
 import io
@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+from contextlib import contextmanager
 
 
 class GuardedStdout(io.TextIOBase):
@@ -102,55 +103,32 @@ def finite(value):
     return value
 
 
-FREQUENCY_SHOWN = {"count": "seen {:,}", "rank": "rank {:,}"}
-
-
-def print_ranked(pairs, as_json, score="cosine", frequency=None):
-    """(word, score) pairs as aligned lines of word and 4-decimal score, or as JSON (`score` names it).
-
-    `frequency`, (kind, {word: n}) with kind "count" (times seen in training) or "rank" (frequency
-    rank), adds each word's number after its score ("seen 1,204" / "rank 85"), and to JSON as `kind`.
-    """
-    kind, numbers = frequency or (None, {})
+def print_answer(as_json, value, lines):
+    """`value` as one JSON document when `as_json`, else `lines`, one a line."""
     if as_json:
-        print_json([{"word": w, score: round(float(c), 6), **({kind: numbers[w]} if kind else {})} for w, c in pairs])
-        return
-    width = max((len(shown(w)) for w, _ in pairs), default=0)
-    for word, value in pairs:
-        line = f"{shown(word):<{width}}  {value:.4f}"
-        print(f"{line}  {FREQUENCY_SHOWN[kind].format(numbers[word])}" if kind else line)
+        print_json(value)
+    else:
+        for line in lines:
+            print(line)
 
 
-def _score(x):
-    return "n/a" if x is None or math.isnan(x) else f"{x:.4f}"
-
-
-def print_evaluation(result, restrict_text):
-    """The dict of `vectors.benchmarks.run_all` as a table."""
-    for p in result["pairs"]:
-        print(f"{p['name']:<11} Spearman {_score(p['spearman'])}  ({p['covered']}/{p['total']} pairs, "
-              f"OOV {p['oov_share']:.1%})")
-    a = result["analogies"]
-    oov = "n/a" if math.isnan(a["oov_share"]) else f"{a['oov_share']:.1%}"
-    print(f"Google analogies ({restrict_text}): accuracy {_score(a['accuracy'])}  ({a['correct']}/{a['answered']} "
-          f"answered, {a['skipped']} skipped for OOV words = {oov})")
-    for s in a["sections"]:
-        print(f"  {s['name']:<28} {s['correct'] / s['answered']:.4f}  ({s['correct']}/{s['answered']})")
-
-
+@contextmanager
 def progress_bar(desc, unit=" q"):
-    """(update(done, total), close()) drawing a tqdm bar on stderr when it is a terminal; else no-ops."""
+    """For the block, update(done, total, **shown) drawing a tqdm bar on stderr when it is a terminal
+    (else a no-op); `shown` are figures after the bar (loss="2.1517")."""
     if not sys.stderr.isatty():
-        return (lambda done, total: None), (lambda: None)
+        yield lambda done, total, **shown: None
+        return
     from tqdm import tqdm
 
-    bar = tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True)
+    with tqdm(desc=desc, file=sys.stderr, leave=False, unit=unit, unit_scale=True) as bar:
+        def update(done, total, **shown):
+            bar.total = total
+            bar.update(done - bar.n)
+            if shown:
+                bar.set_postfix(shown, refresh=False)
 
-    def update(done, total):
-        bar.total = total
-        bar.update(done - bar.n)
-
-    return update, bar.close
+        yield update
 
 
 def counted(n, noun):

@@ -1,16 +1,8 @@
-"""Files in and out, without surprises (promise 3 of docs/robustness.md).
-
-- `read_bytes`, `require_regular`: a regular file only (a folder is a common slip), read up to a
-  size limit that is checked before reading.
-- `check_output`: decides before any work whether a path may be written: a regular file or
-  nothing, in an existing writable folder, and not one of the command's inputs. A symbolic link
-  is written through: its target is replaced and the link stays a link.
-- `atomic_write` / `atomic_write_many`: a temporary file in the same folder, flushed to disk and
-  renamed over the target; readers see the old file or the new one, never half of one, and no
-  temporary file is left behind. Hand-written: the whole mechanism is mkstemp, fsync and
-  os.replace, shorter than any library's options for it.
-- `exclusive`: one writer per output file (`filelock`), so that two processes writing the same
-  model are refused instead of silently losing one run.
+"""Files in and out, without surprises (promise 3 of docs/robustness.md): an input is a regular
+file, read up to a size limit checked first; an output is checked before any work (`check_output`),
+written whole or not at all (`atomic_write`: a temporary file beside it, synced and renamed over
+it; hand-written, as the whole mechanism is mkstemp, fsync and os.replace) and by one process at a
+time (`exclusive`).
 """
 
 import os

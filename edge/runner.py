@@ -17,8 +17,6 @@ from edge.errors import UserError
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 
 
 def run(prog, build_parser, argv):
@@ -49,10 +47,10 @@ def run(prog, build_parser, argv):
         status = EXIT_ERROR
     except KeyboardInterrupt:
         console.note(f"{prog}: interrupted")
-        status = EXIT_INTERRUPTED
+        status = signals.EXIT_STATUS[signal.SIGINT]
     except signals.Terminated:
         console.note(f"{prog}: terminated")
-        status = EXIT_TERMINATED
+        status = signals.EXIT_STATUS[signal.SIGTERM]
     finally:
         guarded.flush()
         sys.stdout = guarded.stream

@@ -1,7 +1,7 @@
-"""An interactive Python shell on a namespace, usable from a terminal or a pipe.
+"""An interactive Python shell on a few named objects, usable from a terminal or a pipe.
 
-Used by `tlm generate --interact` and `wp shell`; the callers choose the names and the banner.
-Leaves out what the names are (the commands pass them in).
+Used by `tlm generate --interact` and `wp shell`, which are the commands' one interactive part (the
+library never reads standard input). Leaves out what the names are (the commands pass them in).
 """
 
 import code
@@ -35,11 +35,15 @@ class _Console(code.InteractiveConsole):
         raise EOFError
 
 
-def interact(namespace, banner):
-    """Run the shell (banner on stderr) until standard input ends (Ctrl-D or the end of the pipe)
-    or `exit()`; returns the exit status, as Python's shell would give it. Ctrl-C interrupts the
-    line being run, as in Python's own shell.
+def interact(title, names, hint):
+    """Run the shell on `names`, {name: (value, what it is)}, until standard input ends (Ctrl-D or
+    the end of the pipe) or `exit()`; returns the exit status, as Python's shell would give it.
+    Ctrl-C interrupts the line being run, as in Python's own shell. The banner (on stderr, after
+    what the command printed) has `title`, a line per name and `Try: hint`.
     """
+    sys.stdout.flush()
+    banner = "\n".join([title, *(f"  {name:<5}  {about}" for name, (_, about) in names.items()), f"Try: {hint}"])
+    namespace = {name: value for name, (value, _) in names.items()}
     if sys.stdin.isatty():
         try:
             import readline

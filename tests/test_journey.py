@@ -132,6 +132,14 @@ def test_gif_has_a_frame_per_snapshot_and_bad_paths_get_one_line(tmp_path, run):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chuck.json", "journey.gif"]
 
 
+def test_words_are_asked_in_the_models_terms(tmp_path, run):
+    path = tmp_path / "lower.json"
+    assert run(main, "train", "--filepath", CHUCK, "-t", "lower", "--output", path)[0] == 0
+    code, out, err = run(main, "journey", "--model", path, "--word", "Wood", "--pair", "Chuck", "wood", "--json")
+    assert code == 0, err
+    assert "Wood -> wood" in err and "neighbours" in json.loads(out) and "pair" in json.loads(out)
+
+
 def test_a_model_without_a_journey_and_an_unrecorded_word_get_one_line(tmp_path, run):
     off = tmp_path / "off.json"
     assert run(main, "train", "--filepath", CHUCK, "--snapshots", "0", "--output", off)[0] == 0

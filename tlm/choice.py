@@ -6,9 +6,8 @@ both count equally whatever their lengths. Measured on Emma and on all of Gutenb
 docs/vectors.md, bench/vector_choice.py), E+W agrees best with people's ratings and with GloVe.
 
 Also here: the tokenizer transforms applied to a query word (`King` -> `king` in a `-t lower`
-model), how many words a query-time `--min-count` leaves in the neighbour lists, and whether a
-model was trained on all of a text it is evaluated on. Leaves out printing (the commands) and the
-questions themselves (`vectors.queries`).
+model), and how many words a query-time `--min-count` leaves in the neighbour lists. Leaves out
+printing (the commands) and the questions themselves (`vectors.queries`).
 """
 
 import numpy as np
@@ -44,6 +43,16 @@ def word_vectors(model, which=None):
         return model.word_vectors()
     which = which or DEFAULT_VECTORS
     return model.word_vectors() if which == "E" else model._by_frequency(matrix(model, which))
+
+
+def chosen(model, name, which=None, words=()):
+    """The chosen word vectors of the model in file `name` and `words` in its own terms: (WordVectors,
+    tokens, notes for the words its transforms changed); a `UserError` for a model without learned
+    word vectors, or a word it lacks."""
+    if not model.has_embeddings:
+        raise UserError(f"{name} is a {model.kind} model: it has no learned word vectors (train with --kind embedding)")
+    tokens, notes = query_words(model, words)
+    return word_vectors(model, which), tokens, notes
 
 
 def visible(wv, min_count):
@@ -90,10 +99,3 @@ def query_words(model, words):
     for token, _ in pairs:
         model.index(token)
     return [t for t, _ in pairs], [n for _, n in pairs if n]
-
-
-def trained_on(model, texts):
-    """Whether a trained model's plan started on exactly these token lists (all of them: none held out)."""
-    from tlm import training  # not at import: wp, which imports this module, never trains
-
-    return training.examples_of(model, texts, required=False).fingerprint() == model.training.text

@@ -7,18 +7,15 @@ as one line on stderr (`edge.runner`).
 """
 
 import argparse
-import contextlib
-import sys
 
 import numpy as np
 
 from edge import argtypes, console, files, runner
 from edge.argtypes import integer, number, positive_int
-from edge.console import counted, note
+from edge.console import note
 from edge.errors import UserError
-from tlm import choice, explain, persistence, train_command
-from tlm.evaluation import held_out
-from tlm.tokenizer import detokenize, tokenize
+from tlm import choice, evaluation, explain, persistence, train_command
+from tlm.tokenizer import detokenize, tokenize, tokens_of
 from tlm.train_command import FRACTION, SEED
 from tlm.vocabulary import UNK
 
@@ -33,16 +30,17 @@ def _load(args):
     return persistence.load(args.model)
 
 
+def _notes(lines):
+    for line in lines:
+        note(line)
+
+
 def _word_vectors(model, args, words=()):
     """The chosen word vectors (--vectors) and the query words in the model's own terms (a note
     shows each one the transforms change), after checking it has vectors and the words."""
-    if not model.has_embeddings:
-        raise UserError(f"{args.model} is a {model.kind} model: it has no learned word vectors "
-                        f"(train with --kind embedding)")
-    tokens, notes = choice.query_words(model, words)
-    for line in notes:
-        note(line)
-    return choice.word_vectors(model, getattr(args, "vectors", None)), tokens
+    wv, tokens, notes = choice.chosen(model, args.model, getattr(args, "vectors", None), words)
+    _notes(notes)
+    return wv, tokens
 
 
 def _note_unknown(model, tokens):
@@ -57,7 +55,7 @@ def cmd_similar(args):
     model = _load(args)
     wv, words = _word_vectors(model, args, args.words)
     ranked = queries.similar(wv, words, n=args.n, restrict=choice.shown(wv, args.model, args.min_count))
-    console.print_ranked(ranked, args.json, frequency=queries.frequency(wv, [w for w, _ in ranked]))
+    console.print_answer(args.json, queries.ranked_json(ranked, wv=wv), queries.ranked_lines(ranked, wv))
 
 
 def cmd_similarity(args):
@@ -66,20 +64,17 @@ def cmd_similarity(args):
     model = _load(args)
     wv, (a, b) = _word_vectors(model, args, [args.a, args.b])
     cos = queries.similarity(wv, a, b)
-    if args.json:
-        console.print_json({"a": a, "b": b, "cosine": round(cos, 6)})
-    else:
-        print(f"{cos:.4f}")
+    console.print_answer(args.json, {"a": a, "b": b, "cosine": round(cos, 6)}, [f"{cos:.4f}"])
 
 
 def cmd_predict(args):
+    from vectors import queries
+
     model = _load(args)
-    tokens = tokenize(args.context, model.config.transforms)
-    if not tokens:
-        raise UserError(f"the context {args.context!r} has no tokens left after the model's transforms "
-                        f"({', '.join(model.config.transforms) or 'none'})")
+    tokens = tokens_of(args.context, model.config.transforms, "the context")
     _note_unknown(model, tokens)
-    console.print_ranked(model.most_likely(tokens, args.k), args.json, score="probability")
+    ranked = model.most_likely(tokens, args.k)
+    console.print_answer(args.json, queries.ranked_json(ranked, "probability"), queries.ranked_lines(ranked))
 
 
 def cmd_eval(args):
@@ -89,153 +84,71 @@ def cmd_eval(args):
     result = {}
     if args.filepath or args.gutenberg:
         texts = train_command.read_texts(args, args.tokenize or model.config.transforms)
-        _, val_texts = train_command.split_val(texts, args.val_fraction)
-        if model.trainable and choice.trained_on(model, [words for _, words in texts]):
+        if evaluation.trained_on(model, [words for _, words in texts]):
             note(f"warning: {args.model} was trained on all of this text: the held-out words were seen in training "
                  f"(train with --val-fraction F, then evaluate with the same F)")
-        heldout = held_out(model, val_texts or [words for _, words in texts])
-        result["held_out"] = {"loss": heldout.loss, "perplexity": heldout.perplexity, "predicted": heldout.predicted,
-                              "tokens": heldout.tokens, "unknown_tokens": heldout.unknown_tokens,
-                              "unknown_words": len(heldout.unknown_words)}
+        result["held_out"] = evaluation.on_texts(model, texts, args.val_fraction)
     elif args.val_fraction:
         raise UserError("--val-fraction needs a text to evaluate on: --filepath or --gutenberg")
-    update, close = console.progress_bar("analogies")
-    try:
+    with console.progress_bar("analogies") as update:
         result.update(benchmarks.run_all(choice.word_vectors(model, args.vectors), analogy_progress=update))
-    finally:
-        close()
-    if args.json:
-        console.print_json(result)
-        return
-    if "held_out" in result:
-        h = result["held_out"]
-        print(f"Held-out    cross-entropy {h['loss']:.4f} nats/token  perplexity {train_command.perplexity_text(h['loss'])}  "
-              f"({h['predicted']} tokens predicted; {h['unknown_tokens']} of {h['tokens']} tokens unknown, "
-              f"{h['unknown_words']} distinct words)")
-    console.print_evaluation(result, f"the model's {len(model.vocab)} words")
+    lines = [evaluation.line(result["held_out"])] if "held_out" in result else []
+    console.print_answer(args.json, result, lines + benchmarks.lines(result, f"the model's {len(model.vocab)} words"))
 
 
 def cmd_export(args):
     from tlm import export
 
-    outputs = export.tsv_paths(args.output) if args.format == "tsv" else [args.output]
-    for output in outputs:
-        files.check_output(output, inputs=[args.model], what="--output")
-    if len({files.target_of(output) for output in outputs}) < len(outputs):
-        raise UserError(f"cannot write {' and '.join(outputs)}: they are the same file (a symbolic link?)")
+    export.check(args.format, args.output, inputs=[args.model])
     model = _load(args)
-    with contextlib.ExitStack() as locks:
-        for output in outputs:
-            locks.enter_context(files.exclusive(output, "--output"))
-        written = export.write(_word_vectors(model, args)[0], args.format, args.output)
-    for path in written:
-        print(path)
+    print("\n".join(export.write(_word_vectors(model, args)[0], args.format, args.output)))
 
 
 def cmd_plot(args):
-    from edge.figures import image_format
+    from tlm import plots
+    from vectors.figures import image_format
 
     args.model = args.model or ["model.json"]
     fmt = image_format(args.output)
     files.check_output(args.output, inputs=args.model, what="--output")
-    models = [persistence.load(m) for m in args.model]
-    image = _loss_image(args, models, fmt) if args.loss else _map_image(args, models, fmt)
+    models = {path: persistence.load(path) for path in args.model}
+    if args.loss:
+        image = plots.loss_image(models, fmt)
+    elif len(args.model) > 1:
+        raise UserError("a word map shows one model; give several --model only with --loss")
+    else:
+        image, notes = plots.word_map_image(models[args.model[0]], args.model[0], args.words or (), args.top,
+                                            args.vectors, fmt)
+        _notes(notes)
     with files.exclusive(args.output, "--output"):
         files.atomic_write(args.output, image)
     print(args.output)
-
-
-def _loss_image(args, models, fmt):
-    from tlm.plots import loss_curves
-
-    for path, model in zip(args.model, models):
-        if not model.history["loss"]:
-            raise UserError(f"{path} has no training curve: no epoch of it is recorded"
-                            + (f" (a {model.kind} model is counted, not trained)" if not model.trainable else ""))
-    return loss_curves({m: model.history for m, model in zip(args.model, models)}, fmt)
-
-
-def _map_image(args, models, fmt):
-    from vectors.maps import word_map
-
-    if len(models) > 1:
-        raise UserError("a word map shows one model; give several --model only with --loss")
-    model = models[0]
-    words = list(dict.fromkeys(args.words)) if args.words else [
-        model.vocab[i] for i in np.argsort(-model.frequencies(), kind="stable")[:args.top]]
-    wv, words = _word_vectors(model, argparse.Namespace(model=args.model[0], vectors=args.vectors), words)
-    words = list(dict.fromkeys(words))
-    if len(words) < 2:
-        raise UserError("a word map needs at least 2 words")
-    return word_map(words, wv.vectors[wv.rows(words)], fmt,
-                    title=f"{args.model[0]}: {len(words)} words, {args.vectors or choice.DEFAULT_VECTORS}")
 
 
 def cmd_journey(args):
     from tlm import replay
 
     model = _load(args)
-    asked = [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w]
-    _, tokens = _word_vectors(model, args, asked)
-    tokens = iter(tokens)  # the words in the model's terms, in the order asked
-    args.word = args.word and next(tokens)
-    args.pair = args.pair and [next(tokens), next(tokens)]
-    args.words = args.words and list(tokens)
+    _, tokens = _word_vectors(model, args, [w for w in [args.word, *(args.pair or ()), *(args.words or ())] if w])
     recorded = replay.require(model, args.model)
-    replay.rows_of(recorded, asked)
+    replay.rows_of(recorded, tokens)  # every word asked was recorded: said before any work
+    tokens = iter(tokens)  # the words in the model's terms, in the order asked
+    word, pair = args.word and next(tokens), args.pair and [next(tokens), next(tokens)]
+    words = list(dict.fromkeys(list(tokens) or recorded.words[:30]))
     if args.gif:
         files.check_output(args.gif, inputs=[args.model], what="--gif")
         if not args.gif.lower().endswith(".gif"):
             raise UserError(f"cannot write --gif {args.gif}: the name must end in .gif")
     vectors = args.vectors or choice.DEFAULT_VECTORS
-    units = replay.units(recorded, vectors)
-    result = {"model": args.model, "words": len(recorded.words), "vectors": vectors,
-              "snapshots": replay.summary(recorded, units)}
-    if args.word:
-        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
-                                for row in replay.neighbours(recorded, units, args.word, args.n)]
-    if args.pair:
-        result["pair"] = {k: [round(float(x), 6) for x in v]
-                          for k, v in replay.pair_cosines(recorded, units, *args.pair).items()}
+    result = {"model": args.model, **replay.report(recorded, vectors, word, pair, args.n)}
     if args.gif:
         from tlm.plots import journey_gif
 
-        words = list(dict.fromkeys(args.words or recorded.words[:30]))
-        points = replay.aligned_map(units)[:, replay.rows_of(recorded, words)]
-        captions = [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in recorded.snapshots]
-        image = journey_gif(words, points, captions)
+        image = journey_gif(words, *replay.frames(recorded, vectors, words))
         with files.exclusive(args.gif, "--gif"):
             files.atomic_write(args.gif, image)
-    if args.json:
-        console.print_json(result)
-    else:
-        _print_journey(args, result)
-
-
-def _print_journey(args, result):
-    from tlm.replay import RANDOM_PAIRS, SETTLE_K
-
-    shots = result["snapshots"]
-    vectors = {"E": "rows of E", "W": "columns of W", "E+W": "E+W"}[result["vectors"]]
-    print(f"{args.model}: {len(shots)} snapshots of the {result['words']} most frequent words ({vectors}); "
-          f"settled: the share of each word's final {SETTLE_K} neighbours already among its neighbours")
-    print(f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}")
-    for row in shots:
-        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
-        print(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
-    if args.word:
-        print(f"\nNearest recorded words to {args.word!r}:")
-        for s, row in zip(shots, result["neighbours"]):
-            print(f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row))
-    if args.pair:
-        pair = result["pair"]
-        print(f"\ncosine of {args.pair[0]!r} and {args.pair[1]!r}, beside {RANDOM_PAIRS} random pairs of "
-              f"recorded words:\n{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}")
-        for i, s in enumerate(shots):
-            print(f"{s['step']:>8,} {pair['cosine'][i]:>7.3f} {pair['random_mean'][i]:>9.3f} ± "
-                  f"{pair['random_std'][i]:.3f} {pair['percentile'][i]:>12.1f}%")
-    if args.gif:
-        print(args.gif)
+    lines = replay.lines(result, args.model, word, pair) + ([args.gif] if args.gif else [])
+    console.print_answer(args.json, result, lines)
 
 
 def cmd_generate(args):
@@ -248,18 +161,12 @@ def cmd_generate(args):
     if args.interact:
         from edge.shell import interact
 
-        v = model.vocab
-        words = [w for w in v if w != UNK]  # the hint shows real words
-        context = words[:model.n]
-        hint = (f"model._forward({context!r}), model.similarity({words[0]!r}, {words[-1]!r}), "
+        words = [w for w in model.vocab if w != UNK]  # the hint shows real words
+        hint = (f"model._forward({words[:model.n]!r}), model.similarity({words[0]!r}, {words[-1]!r}), "
                 f"model.most_similar({words[0]!r}), model.E.shape" if model.has_embeddings
                 else f"model.predict({[words[0]]!r}), model.tables[1]")
-        sys.stdout.flush()
-        return interact({"model": model, "np": np},
-                        f"tlm shell on {args.model}\n"
-                        f"  model  the loaded {type(model).__name__} ({len(v)} words)\n"
-                        f"  np     numpy\n"
-                        f"Try: {hint}")
+        about = f"the loaded {type(model).__name__} ({len(model.vocab)} words)"
+        return interact(f"tlm shell on {args.model}", {"model": (model, about), "np": (np, "numpy")}, hint)
 
 
 # ---- inside a prediction -------------------------------------------------------------------------
@@ -267,22 +174,15 @@ def cmd_generate(args):
 def cmd_softmax(args):
     from tlm import softmax_table
 
-    if args.words and len(args.words) != len(args.logits):
-        raise UserError(f"give one word per logit: {counted(len(args.logits), 'logit')} and "
-                        f"{counted(len(args.words), 'word')}")
     table = softmax_table.of_logits(args.logits, args.words, args.temperature)
-    if args.json:
-        return console.print_json(table.to_json())
-    print("\n".join(softmax_table.lines(table, given=args.logits if args.temperature != 1 else None)))
+    console.print_answer(args.json, table.to_json(),
+                         softmax_table.lines(table, given=args.logits if args.temperature != 1 else None))
 
 
 def cmd_explain(args):
     result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
-    for line in result.notes:
-        note(f"Note: {line}")
-    if args.json:
-        return console.print_json(explain.to_json(result))
-    print("\n".join(explain.lines(result, full=args.full)))
+    _notes(f"Note: {line}" for line in result.notes)
+    console.print_answer(args.json, explain.to_json(result), explain.lines(result, full=args.full))
 
 
 # ---- the parser ---------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Where training text comes from: UTF-8 files, NLTK Gutenberg texts (one, several, or all), or the
-built-in tongue twister.
+built-in tongue twister; and the texts as token lists, with the last part of each held out.
 
-Returns raw text (without a byte-order mark) and a name for each text; tokenizing is
-`tlm.tokenizer`'s job.
+Reads raw text (without a byte-order mark) and a name for each text; the transforms are
+`tlm.tokenizer`'s.
 """
 
 import io
@@ -14,6 +14,7 @@ from importlib import resources
 
 from edge import files
 from edge.errors import UserError
+from tlm.tokenizer import tokenize
 
 DEFAULT_CORPUS_NAME = "chuck.txt"
 ALL_GUTENBERG = "all"
@@ -115,3 +116,23 @@ def read_texts(filepaths=(), gutenberg=()):
     for fileid in gutenberg:
         for one in (gutenberg_ids() if fileid == ALL_GUTENBERG else [fileid]):
             yield one, read_gutenberg(one)
+
+
+def tokenized(filepaths, gutenberg, transforms):
+    """[(name, tokens)] of the given sources (`read_texts`), each refused if the transforms leave no token."""
+    texts = []
+    for name, text in read_texts(filepaths, gutenberg):
+        words = tokenize(text, transforms)
+        if not words:
+            raise UserError(f"{name} has no tokens left after the transforms ({', '.join(transforms) or 'none'})")
+        texts.append((name, words))
+    return texts
+
+
+def split_held_out(texts, fraction):
+    """(training token lists, held-out token lists or None): the last `fraction` of each of the
+    [(name, tokens)] `texts` held out."""
+    if not fraction:
+        return [words for _, words in texts], None
+    cuts = [int(len(words) * (1 - fraction)) for _, words in texts]
+    return [w[:c] for (_, w), c in zip(texts, cuts)], [w[c:] for (_, w), c in zip(texts, cuts)]

@@ -1,5 +1,6 @@
 """Measuring a trained model on text: held-out cross-entropy and perplexity, with the tokens the
-model does not know counted and reported rather than crashed on.
+model does not know counted and reported rather than crashed on, and whether the model was trained
+on all of the text it is measured on.
 
 Works for every model kind (`encode`, `n`, `mean_loss`). Word-similarity and analogy benchmarks
 are `vectors.benchmarks`, shared with `wp eval`.
@@ -9,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 from edge.errors import UserError
+from tlm import training
+from tlm.corpus import split_held_out
 from tlm.examples import join, make_examples
 
 
@@ -30,6 +33,12 @@ def perplexity(loss):
     return math.exp(loss) if loss < 700 else math.inf
 
 
+def perplexity_text(loss):
+    """exp(loss) as people read it: two decimals, or three significant digits once it is huge."""
+    value = perplexity(loss)
+    return f"{value:.2f}" if value < 1e9 else f"{value:.3g}"
+
+
 def held_out(model, texts):
     """Cross-entropy of `model` on token lists (one list, or several texts).
 
@@ -46,3 +55,26 @@ def held_out(model, texts):
         raise UserError(f"the text has no run of {model.n + 1} tokens the model knows "
                         f"({unknown_tokens} of {len(words)} tokens are unknown)")
     return HeldOut(float(model.mean_loss(contexts, targets)), len(targets), len(words), unknown_tokens, unknown)
+
+
+def on_texts(model, texts, fraction=None):
+    """`held_out` of `model` on the last `fraction` of each of the [(name, tokens)] `texts` (all of
+    them without one), JSON-ready."""
+    _, val_texts = split_held_out(texts, fraction)
+    result = held_out(model, val_texts or [words for _, words in texts])
+    return {"loss": result.loss, "perplexity": result.perplexity, "predicted": result.predicted,
+            "tokens": result.tokens, "unknown_tokens": result.unknown_tokens,
+            "unknown_words": len(result.unknown_words)}
+
+
+def line(result):
+    """A result of `on_texts` as one line."""
+    return (f"Held-out    cross-entropy {result['loss']:.4f} nats/token  perplexity {perplexity_text(result['loss'])}  "
+            f"({result['predicted']} tokens predicted; {result['unknown_tokens']} of {result['tokens']} tokens "
+            f"unknown, {result['unknown_words']} distinct words)")
+
+
+def trained_on(model, texts):
+    """Whether a model trained by gradient descent started its plan on exactly these token lists
+    (all of them: none held out)."""
+    return model.trainable and training.examples_of(model, texts, required=False).fingerprint() == model.training.text

@@ -19,7 +19,7 @@ from edge.console import shown
 from edge.errors import UserError
 from tlm import functional, softmax_table
 from tlm.training import DEFAULTS
-from tlm.tokenizer import tokenize
+from tlm.tokenizer import tokenize, tokens_of
 from tlm.vocabulary import UNK
 
 DEFAULT_K = 5
@@ -129,10 +129,7 @@ def _norm(values):
 
 def _context(model, text):
     """(the context words the model reads, notes on what was made of `text`)."""
-    tokens = tokenize(text, model.config.transforms)
-    if not tokens:
-        raise UserError(f"the context {text!r} has no tokens left after the model's transforms "
-                        f"({', '.join(model.config.transforms) or 'none'})")
+    tokens = tokens_of(text, model.config.transforms, "the context")
     notes = []
     n = model.n
     if len(tokens) > n:

@@ -6,6 +6,8 @@ Takes `vectors.WordVectors`; leaves out choosing the vectors (the command) and t
 (`tlm/persistence.py`).
 """
 
+from contextlib import ExitStack
+
 from edge import files
 from edge.errors import UserError
 
@@ -32,14 +34,28 @@ def tsv_paths(output):
     return f"{stem}.tsv", f"{stem}.metadata.tsv"
 
 
+def check(fmt, output, inputs=()):
+    """Refuse, before any work, an `output` that `write` could not write as `fmt` (`edge.files.check_output`;
+    a TSV export's two files may not be one file) or that would replace one of `inputs`."""
+    paths = tsv_paths(output) if fmt == "tsv" else [output]
+    for path in paths:
+        files.check_output(path, inputs=inputs, what="--output")
+    if len({files.target_of(path) for path in paths}) < len(paths):
+        raise UserError(f"cannot write {' and '.join(paths)}: they are the same file (a symbolic link?)")
+
+
 def write(wv, fmt, output):
-    """Write `wv` as `fmt` to `output` (tsv: both files, as one); returns the paths written."""
-    if fmt == "word2vec":
-        if output.lower().endswith((".bin", ".bin.gz")):  # readers take these names for the binary format
-            raise UserError(f"{output}: word2vec *text* is written; name the file .txt or .w2v, not .bin")
-        files.atomic_write(output, word2vec_text(wv))
-        return [output]
-    vectors_path, metadata_path = tsv_paths(output)
-    files.atomic_write_many([(vectors_path, "".join("\t".join(_values(v)) + "\n" for v in wv.vectors)),
-                             (metadata_path, "".join(f"{w}\n" for w in wv.words))])
-    return [vectors_path, metadata_path]
+    """Write `wv` as `fmt` to `output` (tsv: both files, as one), each file locked against another
+    writer; returns the paths written."""
+    paths = tsv_paths(output) if fmt == "tsv" else [output]
+    with ExitStack() as locks:
+        for path in paths:
+            locks.enter_context(files.exclusive(path, "--output"))
+        if fmt == "word2vec":
+            if output.lower().endswith((".bin", ".bin.gz")):  # readers take these names for the binary format
+                raise UserError(f"{output}: word2vec *text* is written; name the file .txt or .w2v, not .bin")
+            files.atomic_write(output, word2vec_text(wv))
+        else:
+            files.atomic_write_many([(paths[0], "".join("\t".join(_values(v)) + "\n" for v in wv.vectors)),
+                                     (paths[1], "".join(f"{w}\n" for w in wv.words))])
+    return paths

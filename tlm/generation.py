@@ -6,8 +6,7 @@ many rare words, is never sampled. Leaves out training and files.
 
 import numpy as np
 
-from edge.errors import UserError
-from tlm.tokenizer import tokenize
+from tlm.tokenizer import tokens_of
 
 
 def adjust(probs, temperature=1.0, top_k=None, banned=None):
@@ -39,10 +38,7 @@ def generate(model, length, prompt=None, temperature=1.0, top_k=None, rng=None):
     token is drawn from the model's prediction for an empty context.
     """
     rng = rng if rng is not None else np.random.default_rng()
-    tokens = tokenize(prompt, model.config.transforms) if prompt is not None else []
-    if prompt is not None and not tokens:
-        raise UserError(f"the prompt {prompt!r} has no tokens left after the model's transforms "
-                        f"({', '.join(model.config.transforms) or 'none'})")
+    tokens = tokens_of(prompt, model.config.transforms, "the prompt") if prompt is not None else []
     for token in tokens:
         model.vocabulary.lookup(token)
     for _ in range(length):

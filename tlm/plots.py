@@ -1,5 +1,5 @@
-"""Training as pictures: the per-epoch losses stored in model files, as an image, and a journey's
-aligned word map (`tlm/replay.py`) as an animated GIF.
+"""Training as pictures: the per-epoch losses stored in model files, as an image, a model's word
+map, and a journey's aligned word map (`tlm/replay.py`) as an animated GIF.
 
 The 2-D word maps are `vectors.maps.word_map`, shared with `wp plot`. Leaves out writing the file.
 """
@@ -8,9 +8,37 @@ import math
 import os
 import tempfile
 
-from edge.figures import plain, render
+import numpy as np
+
+from edge.errors import UserError
+from tlm import choice
+from vectors.figures import plain, render
 
 GIF_FPS = 2
+
+
+def loss_image(models, fmt="png"):
+    """`loss_curves` of {file name: model}, refused for a model with no recorded epoch."""
+    for path, model in models.items():
+        if not model.history["loss"]:
+            raise UserError(f"{path} has no training curve: no epoch of it is recorded"
+                            + (f" (a {model.kind} model is counted, not trained)" if not model.trainable else ""))
+    return loss_curves({path: model.history for path, model in models.items()}, fmt)
+
+
+def word_map_image(model, name, words=(), top=60, vectors=None, fmt="png"):
+    """A map of `words` (default: the `top` most frequent) in the chosen vectors of the model in file
+    `name`: (image bytes, notes for the words the model's transforms changed)."""
+    from vectors.maps import word_map
+
+    frequent = np.argsort(-model.frequencies(), kind="stable")[:top]
+    words = list(dict.fromkeys(words)) or [model.vocab[i] for i in frequent]
+    wv, words, notes = choice.chosen(model, name, vectors, words)
+    words = list(dict.fromkeys(words))
+    if len(words) < 2:
+        raise UserError("a word map needs at least 2 words")
+    title = f"{name}: {len(words)} words, {vectors or choice.DEFAULT_VECTORS}"
+    return word_map(words, wv.vectors[wv.rows(words)], fmt, title=title), notes
 
 
 def loss_curves(histories, fmt="png"):

@@ -1,5 +1,6 @@
 """Reading a recorded journey (`tlm/journey.py`): how far the space has settled at each snapshot, a
-word's neighbours and a pair's cosine over training beside random pairs, and aligned 2-D maps.
+word's neighbours and a pair's cosine over training beside random pairs, and aligned 2-D maps; as
+`tlm journey` shows them (JSON-ready, or tables as lines) and as the page's panel does (`view`).
 
 Maps must mean the same from one snapshot to the next: every snapshot's unit vectors are rotated
 onto the final snapshot's (orthogonal Procrustes on all the recorded words), and all of them are
@@ -18,6 +19,7 @@ from vectors.word_vectors import unit_rows
 SETTLE_K = 10  # the final neighbours whose share is the settling figure
 RANDOM_PAIRS = 1000
 SEED = 0  # the random pairs are the same in every run
+VECTORS_SHOWN = {"E": "rows of E", "W": "columns of W", "E+W": "E+W"}
 
 
 def require(model, path="the model"):
@@ -138,3 +140,45 @@ def view(journey, word=None, n=8, frequent=5, decimals=6, vectors=DEFAULT_VECTOR
             "points": points.tolist(),
             "neighbours": [[{"word": w, "cosine": round(c, decimals)} for w, c in row]
                            for row in neighbours(journey, units_, word, n)]}
+
+
+def report(journey, vectors=DEFAULT_VECTORS, word=None, pair=None, n=5):
+    """What `tlm journey` shows (JSON-ready): per snapshot its step, epoch, losses and settling figure;
+    with `word`, its n nearest recorded words at each snapshot; with `pair`, their cosine beside random pairs."""
+    units_ = units(journey, vectors)
+    result = {"words": len(journey.words), "vectors": vectors, "snapshots": summary(journey, units_)}
+    if word:
+        result["neighbours"] = [[{"word": w, "cosine": round(c, 6)} for w, c in row]
+                                for row in neighbours(journey, units_, word, n)]
+    if pair:
+        result["pair"] = {k: [round(float(x), 6) for x in v] for k, v in pair_cosines(journey, units_, *pair).items()}
+    return result
+
+
+def lines(result, name, word=None, pair=None):
+    """A `report` of the model in file `name` as tables: settling per snapshot, then `word`'s
+    neighbours and `pair`'s cosine (the ones it was asked for) over training."""
+    shots = result["snapshots"]
+    table = [f"{name}: {len(shots)} snapshots of the {result['words']} most frequent words "
+             f"({VECTORS_SHOWN[result['vectors']]}); settled: the share of each word's final {SETTLE_K} neighbours "
+             f"already among its neighbours", f"{'step':>8} {'epoch':>6} {'loss':>7} {'settled':>8}"]
+    for row in shots:
+        loss = "-" if row["loss"] is None else f"{row['loss']:.3f}"
+        table.append(f"{row['step']:>8,} {row['epoch']:>6.2f} {loss:>7} {row['settled']:>8.0%}")
+    if word:
+        table += ["", f"Nearest recorded words to {word!r}:"]
+        table += [f"{s['step']:>8,}  " + ", ".join(f"{x['word']} {x['cosine']:.2f}" for x in row)
+                  for s, row in zip(shots, result["neighbours"])]
+    if pair:
+        p = result["pair"]
+        table += ["", f"cosine of {pair[0]!r} and {pair[1]!r}, beside {RANDOM_PAIRS} random pairs of recorded words:",
+                  f"{'step':>8} {'cosine':>7} {'random mean ± sd':>17} {'above random':>13}"]
+        table += [f"{s['step']:>8,} {p['cosine'][i]:>7.3f} {p['random_mean'][i]:>9.3f} ± {p['random_std'][i]:.3f} "
+                  f"{p['percentile'][i]:>12.1f}%" for i, s in enumerate(shots)]
+    return table
+
+
+def frames(journey, vectors, words):
+    """An animation of `words` over training: their aligned positions (S, N, 2) and a caption per snapshot."""
+    points = aligned_map(units(journey, vectors))[:, rows_of(journey, words)]
+    return points, [f"step {s.step:,} (epoch {s.epoch:.2f})  loss {s.loss:.3f}" for s in journey.snapshots]

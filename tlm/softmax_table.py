@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.console import counted
+from edge.errors import UserError
 from tlm.functional import softmax
 
 SIGNIFICANT = 4  # figures the lab carries e^z to
@@ -74,7 +76,10 @@ def table(logits, probs, words, rows=None, temperature=1.0):
 
 
 def of_logits(logits, words=None, temperature=1.0):
-    """The table of logits typed by hand (`tlm softmax`): σ of z / temperature, by tlm's `softmax`."""
+    """The table of logits typed by hand (`tlm softmax`): σ of z / temperature, by tlm's `softmax`;
+    `words`, if given, one per logit."""
+    if words and len(words) != len(logits):
+        raise UserError(f"give one word per logit: {counted(len(logits), 'logit')} and {counted(len(words), 'word')}")
     scaled = np.asarray(logits, dtype=np.float64) / temperature  # (K,)
     words = list(words) if words else [str(i + 1) for i in range(len(scaled))]
     return table(scaled, softmax(scaled), words, temperature=temperature)

@@ -7,6 +7,8 @@ Leaves out vocabularies and indices: the model maps tokens to rows itself.
 import re
 import unicodedata
 
+from edge.errors import UserError
+
 # Words (letters, digits, underscores, inner apostrophes) or any single other non-space character,
 # so "wood," becomes ["wood", ","].
 _TOKEN = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
@@ -53,6 +55,15 @@ def tokenize(text, transforms=()):
     tokens = split(text)
     for name in transforms:
         tokens = TRANSFORMS[name][0](tokens)
+    return tokens
+
+
+def tokens_of(text, transforms, what):
+    """`tokenize(text, transforms)`, or a `UserError` when they leave no token of `what` ("the prompt")."""
+    tokens = tokenize(text, transforms)
+    if not tokens:
+        raise UserError(f"{what} {text!r} has no tokens left after the model's transforms "
+                        f"({', '.join(transforms) or 'none'})")
     return tokens
 
 

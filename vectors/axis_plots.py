@@ -3,7 +3,7 @@ axis per direction. The positions come from `vectors.directions.positions`; leav
 them and writing files.
 """
 
-from edge.figures import plain, render
+from vectors.figures import plain, render
 
 
 def axis_bars(words, values, label, fmt="png"):

@@ -11,6 +11,7 @@ analogies run as batched matrix products with a progress callback. Used by `wp e
 Takes `WordVectors`; gensim is needed only for its data files and scipy for Spearman's rho.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -225,3 +226,20 @@ def run_all(wv, restrict=None, analogy_progress=None, only_pairs=None):
                       "skipped": result.skipped, "oov_share": result.oov_share,
                       "sections": [{"name": n, "correct": c, "answered": a} for n, c, a in result.sections]},
     }
+
+
+def _score(x):
+    return "n/a" if x is None or math.isnan(x) else f"{x:.4f}"
+
+
+def lines(result, restrict_text):
+    """The dict of `run_all` as a table, `restrict_text` saying which words the analogies used."""
+    table = [f"{p['name']:<11} Spearman {_score(p['spearman'])}  ({p['covered']}/{p['total']} pairs, "
+             f"OOV {p['oov_share']:.1%})" for p in result["pairs"]]
+    a = result["analogies"]
+    oov = "n/a" if math.isnan(a["oov_share"]) else f"{a['oov_share']:.1%}"
+    table.append(f"Google analogies ({restrict_text}): accuracy {_score(a['accuracy'])}  ({a['correct']}/"
+                 f"{a['answered']} answered, {a['skipped']} skipped for OOV words = {oov})")
+    table += [f"  {s['name']:<28} {s['correct'] / s['answered']:.4f}  ({s['correct']}/{s['answered']})"
+              for s in a["sections"]]
+    return table

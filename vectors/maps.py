@@ -1,5 +1,6 @@
 """2-D maps of word vectors: the first two principal components of the chosen words' unit vectors,
-as coordinates (for the web page) or as a labelled image, optionally with the arrows of an analogy.
+as coordinates (for the web page) or as a labelled image, optionally with the arrows of an analogy
+(`with_analogy` adds its words and answer).
 
 Unit vectors, because every question asked of the vectors is a cosine: in the raw vectors length
 dominates the principal components, and a word's nearest neighbours by cosine can land farthest
@@ -10,7 +11,9 @@ Leaves out choosing the words (the commands) and writing files (`edge.files`).
 
 import numpy as np
 
-from edge.figures import plain, render
+from edge.errors import UserError
+from vectors import queries
+from vectors.figures import plain, render
 from vectors.word_vectors import unit_rows
 
 PROJECTION = "PCA of unit vectors"
@@ -60,3 +63,18 @@ def word_map(words, vectors, fmt="png", title=None, arrows=()):
         ax.grid(alpha=0.3)
 
     return render(draw, fmt)
+
+
+def with_analogy(wv, words, analogy=None):
+    """The words of a map, in order and once each, and its arrows: with `analogy` (a, b, c), also
+    a, b, c and the best answer d, with the arrows a -> b and c -> d. Fewer than 2 words is a `UserError`."""
+    words = list(dict.fromkeys(words))
+    arrows = []
+    if analogy:
+        a, b, c = analogy
+        d = queries.analogy(wv, a, b, c, n=1)[0][0]
+        words += [w for w in (a, b, c, d) if w not in words]
+        arrows = [(a, b), (c, d)]
+    if len(words) < 2:
+        raise UserError("plot needs at least 2 words (or --analogy A B C)")
+    return words, arrows

@@ -1,12 +1,15 @@
 """Questions to ask word vectors, as the commands and the web page ask them: neighbours, similarity,
-analogies, the odd one out, and the expressions of the `wp repl` prompt. Every word is checked
-first, so a typo gets an `UnknownWordError` with close spellings, and counts are checked.
+analogies, the odd one out, and the expressions of the `wp repl` prompt; and ranked answers as the
+commands show them (aligned lines, or JSON rows). Every word is checked first, so a typo gets an
+`UnknownWordError` with close spellings; counts and methods are the callers' (argparse, the API),
+checked as they arrive.
 
 Takes `WordVectors`; leaves out loading (`wp.models`) and printing (the commands).
 """
 
 import re
 
+from edge.console import shown
 from edge.errors import UserError
 
 ANALOGY_METHODS = ("add", "mul")
@@ -18,11 +21,6 @@ def check_words(wv, words):
         wv.row(word)
 
 
-def _check_count(n, what="n"):
-    if not isinstance(n, int) or n < 1:
-        raise UserError(f"{what} must be a whole number of at least 1, got {n!r}")
-
-
 def _answers(ranked, question):
     if not ranked:
         raise UserError(f"{question} has no answer: every word of the vocabulary is in the question")
@@ -31,9 +29,6 @@ def _answers(ranked, question):
 
 def similar(wv, words, n=10, restrict=None):
     """The n nearest neighbours by cosine of a word, or of the mean of several: [(word, cosine)]."""
-    if not words:
-        raise UserError("give at least one word")
-    _check_count(n)
     return _answers(wv.most_similar(list(words), topn=n, restrict=restrict), f"the neighbours of {' '.join(words)}")
 
 
@@ -47,6 +42,26 @@ def frequency(wv, words):
     return "rank", {w: r + 1 for w, r in rows.items()}
 
 
+FREQUENCY_SHOWN = {"count": "seen {:,}", "rank": "rank {:,}"}
+
+
+def ranked_lines(pairs, wv=None):
+    """(word, score) pairs as aligned lines of word and 4-decimal score; with `wv`, the vectors they
+    come from, each word's `frequency` after its score ("seen 1,204" / "rank 85")."""
+    kind, numbers = frequency(wv, [w for w, _ in pairs]) if wv is not None else (None, {})
+    width = max((len(shown(w)) for w, _ in pairs), default=0)
+    lines = [f"{shown(word):<{width}}  {value:.4f}" for word, value in pairs]
+    return [f"{line}  {FREQUENCY_SHOWN[kind].format(numbers[word])}" if kind else line
+            for line, (word, _) in zip(lines, pairs)]
+
+
+def ranked_json(pairs, score="cosine", wv=None):
+    """(word, score) pairs as JSON rows, the score under the name `score`; with `wv`, each word's
+    `frequency` under its kind ("count" or "rank")."""
+    kind, numbers = frequency(wv, [w for w, _ in pairs]) if wv is not None else (None, {})
+    return [{"word": w, score: round(float(c), 6), **({kind: numbers[w]} if kind else {})} for w, c in pairs]
+
+
 def similarity(wv, a, b):
     """Cosine similarity of two words."""
     return wv.similarity(a, b)
@@ -57,13 +72,8 @@ def analogy(wv, a, b, c, n=5, method="add", restrict=None):
 
     method 'add' ranks by cos(x, b - a + c) (3CosAdd); 'mul' by 3CosMul (Levy & Goldberg 2014).
     """
-    _check_count(n)
-    question = f"{a} is to {b} as {c} is to ?"
-    if method == "add":
-        return _answers(wv.most_similar([b, c], [a], topn=n, restrict=restrict), question)
-    if method == "mul":
-        return _answers(wv.most_similar_cosmul([b, c], [a], topn=n, restrict=restrict), question)
-    raise UserError(f"unknown analogy method {method!r}; use {' or '.join(ANALOGY_METHODS)}")
+    rank = wv.most_similar_cosmul if method == "mul" else wv.most_similar
+    return _answers(rank([b, c], [a], topn=n, restrict=restrict), f"{a} is to {b} as {c} is to ?")
 
 
 def odd_one_out(wv, words):
@@ -113,3 +123,9 @@ def evaluate_expression(wv, line, n=10, read=list):
     positive, negative = rest
     words = read(positive + negative)
     return kind, wv.most_similar(words[:len(positive)], words[len(positive):], topn=n)
+
+
+def expression_lines(wv, line, n=10, read=list):
+    """A repl line's answer as lines (`evaluate_expression`): its neighbours (`ranked_lines`), or the cosine."""
+    kind, result = evaluate_expression(wv, line, n, read)
+    return [f"{result:.4f}"] if kind == "similarity" else ranked_lines(result)

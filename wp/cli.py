@@ -7,10 +7,9 @@ toolkit only: gensim and scipy are loaded by `eval` and `shell` alone.
 
 import argparse
 import os
-import signal
 import sys
 
-from edge import argtypes, console, files, runner, signals
+from edge import argtypes, console, files, runner
 from edge.argtypes import integer
 from edge.console import note
 from edge.errors import UserError
@@ -39,47 +38,27 @@ def _load(args, name=None):
     return loaded
 
 
-def _load_served(args):
-    """The models of `wp serve`: --model before the subcommand, then each --model after it (at most
-    two in all; none means the usual one). tlm files come with their model, for predictions."""
-    from wp.server.catalog import MAX_MODELS
-
-    names = ([args.model] if args.model else []) + args.serve_models
-    if len(names) > MAX_MODELS:
-        raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
-    return [_load(args, name) for name in names or [None]]
-
-
 def _words(loaded, words):
-    """The query words in the model's own terms: a tlm model's transforms applied (a note shows each
-    word they change), a word it folded into <unk> said so."""
-    if loaded.lm is None:
-        return list(words)
-    tokens, notes = choice.query_words(loaded.lm, words)
+    """The query words in the model's own terms (`models.Loaded.query_words`), a note for each one
+    a tlm model's transforms change."""
+    tokens, notes = loaded.query_words(words)
     for line in notes:
         note(f"wp: {line}")
     return tokens
-
-
-def _answer(args, value, text):
-    """`value` as JSON with --json, else `text`."""
-    if args.json:
-        console.print_json(value)
-    else:
-        print(text)
 
 
 def cmd_similar(args, loaded):
     words = _words(loaded, args.words)
     restrict = choice.shown(loaded.vectors, loaded.name, args.min_count, args.restrict)
     ranked = queries.similar(loaded.vectors, words, n=args.n, restrict=restrict)
-    console.print_ranked(ranked, args.json, frequency=queries.frequency(loaded.vectors, [w for w, _ in ranked]))
+    console.print_answer(args.json, queries.ranked_json(ranked, wv=loaded.vectors),
+                         queries.ranked_lines(ranked, loaded.vectors))
 
 
 def cmd_similarity(args, loaded):
     a, b = _words(loaded, [args.a, args.b])
     cos = queries.similarity(loaded.vectors, a, b)
-    _answer(args, {"a": a, "b": b, "cosine": round(cos, 6)}, f"{cos:.4f}")
+    console.print_answer(args.json, {"a": a, "b": b, "cosine": round(cos, 6)}, [f"{cos:.4f}"])
 
 
 def cmd_analogy(args, loaded):
@@ -87,45 +66,38 @@ def cmd_analogy(args, loaded):
     answers = queries.analogy(loaded.vectors, args.a, args.b, args.c, n=args.n, method=args.method,
                               restrict=args.restrict)
     note(f"wp: {args.a} is to {args.b} as {args.c} is to ? (the input words are excluded from the answers)")
-    if args.json:
-        console.print_json({"a": args.a, "b": args.b, "c": args.c, "method": args.method,
-                            "answers": [{"word": w, "score": round(float(s), 6)} for w, s in answers]})
-    else:
-        console.print_ranked(answers, False)
+    console.print_answer(args.json, {"a": args.a, "b": args.b, "c": args.c, "method": args.method,
+                                     "answers": queries.ranked_json(answers, "score")}, queries.ranked_lines(answers))
 
 
 def cmd_odd_one_out(args, loaded):
     words = _words(loaded, args.words)
     odd = queries.odd_one_out(loaded.vectors, words)
-    _answer(args, {"words": words, "odd_one_out": odd}, odd)
+    console.print_answer(args.json, {"words": words, "odd_one_out": odd}, [odd])
 
 
 def cmd_vector(args, loaded):
     args.word, = _words(loaded, [args.word])
     v = queries.vector(loaded.vectors, args.word)
-    _answer(args, {"word": args.word, "vector": [round(x, 6) for x in v]}, " ".join(f"{x:.6f}" for x in v))
+    console.print_answer(args.json, {"word": args.word, "vector": [round(x, 6) for x in v]},
+                         [" ".join(f"{x:.6f}" for x in v)])
 
 
 def cmd_plot(args):
-    from edge.figures import image_format
-    from vectors.maps import word_map
+    from vectors import maps
+    from vectors.figures import image_format
 
     fmt = image_format(args.output)
     model = _model_name(args)
     files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
     loaded = _load(args)
-    words = list(dict.fromkeys(_words(loaded, args.words)))  # keep order, drop repeats
-    arrows = []
-    if args.analogy:
-        a, b, c = _words(loaded, args.analogy)
-        d = queries.analogy(loaded.vectors, a, b, c, n=1)[0][0]
-        words += [w for w in (a, b, c, d) if w not in words]
-        arrows = [(a, b), (c, d)]
+    words, arrows = maps.with_analogy(loaded.vectors, _words(loaded, args.words),
+                                      args.analogy and _words(loaded, args.analogy))
+    if arrows:
+        (a, b), (c, d) = arrows
         note(f"wp: {a} -> {b} as {c} -> {d}")
-    if len(words) < 2:
-        raise UserError("plot needs at least 2 words (or --analogy A B C)")
-    image = word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
-                     title=f"{loaded.name}: {len(words)} words")
+    image = maps.word_map(words, loaded.vectors.vectors[loaded.vectors.rows(words)], fmt, arrows=arrows,
+                          title=f"{loaded.name}: {len(words)} words")
     files.atomic_write(args.output, image)
     print(args.output)
 
@@ -133,15 +105,10 @@ def cmd_plot(args):
 def cmd_eval(args, loaded):
     from vectors import benchmarks
 
-    update, close = console.progress_bar("analogies")
-    try:
+    with console.progress_bar("analogies") as update:
         result = benchmarks.run_all(loaded.vectors, args.restrict or None, update)
-    finally:
-        close()
-    if args.json:
-        console.print_json(result)
-    else:
-        console.print_evaluation(result, f"top {args.restrict:,} words" if args.restrict else "all words")
+    restricted = f"top {args.restrict:,} words" if args.restrict else "all words"
+    console.print_answer(args.json, result, benchmarks.lines(result, restricted))
 
 
 def cmd_shell(args, loaded):
@@ -150,11 +117,9 @@ def cmd_shell(args, loaded):
     from edge.shell import interact
 
     kv = loaded.vectors.to_keyed_vectors()
-    sys.stdout.flush()
-    return interact({"model": kv, "np": np},
-                    f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)\n"
-                    f"  model  gensim KeyedVectors\n  np     numpy\n"
-                    f"Try: model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
+    return interact(f"wp shell on {loaded.name} ({len(kv):,} words x {kv.vector_size} dims)",
+                    {"model": (kv, "gensim KeyedVectors"), "np": (np, "numpy")},
+                    "model.most_similar('king'), model.similarity('cat', 'dog'), model['king'][:5]")
 
 
 def cmd_gensim_data(args):
@@ -180,42 +145,25 @@ def cmd_repl(args, loaded):
         if not line.strip():
             continue
         try:
-            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n,
-                                                       read=lambda words: _words(loaded, words))
+            print("\n".join(queries.expression_lines(loaded.vectors, line, n=args.n,
+                                                     read=lambda words: _words(loaded, words))))
         except UserError as e:
             note(f"wp: {e}")
-            continue
-        if kind == "similarity":
-            print(f"{result:.4f}")
-        else:
-            console.print_ranked(result, False)
 
 
 def cmd_serve(args):
-    from wp.server import addresses, running
+    from wp.server import catalog, running
     from wp.server.app import create_app
 
-    sock = running.listen(args.host, args.port)  # a port in use is said before the models load
-    with sock:
-        loaded = _load_served(args)  # a Ctrl-C meanwhile stops it at once, as any wp command
-        loopback = running.is_loopback(sock)
-        app = create_app(loaded, allowed_hosts=running.local_names(args.host) if loopback else None)
-        if not loopback:
-            note(f"wp: warning: listening on {args.host}: anyone who can reach this port can query the models")
-        url = running.url(sock, args.host)
-        typed = [running.url(sock, address) for address in addresses.reachable(sock)]
+    def app(allowed_hosts):  # the models load once the port is known to be free
+        loaded = [_load(args, name) for name in catalog.chosen(args.model, args.serve_models)]
+        return create_app(loaded, allowed_hosts=allowed_hosts)
 
-        def ready():
-            print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in typed), sep="\n")
-            if not args.no_browser and running.has_display():
-                running.open_browser(url)
+    def ready(url, reachable):
+        print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in reachable), sep="\n")
 
-        with signals.StopRequests() as stop:
-            running.serve(running.server(app, ready, stop), sock)
-    if stop.received:  # uvicorn shut down gracefully, then handed the signal on to `stop`
-        note(f"wp: {'terminated' if stop.received == signal.SIGTERM else 'interrupted'}")
-        return signals.EXIT_STATUS[stop.received]
-    return runner.EXIT_OK
+    running.run(args.host, args.port, app, ready, lambda line: note(f"wp: warning: {line}"),
+                browser=not args.no_browser)
 
 
 def _model_options(parser, after_command, repeatable=False):

@@ -11,7 +11,7 @@ from functools import partial
 
 from edge import argtypes, console, files
 from edge.console import note, shown
-from edge.figures import image_format
+from vectors.figures import image_format
 
 BAR = 20  # characters of the longest half-bar in `wp axis`
 

@@ -50,6 +50,15 @@ class Loaded:
     lm: object = None  # the tlm model itself, when the source was a tlm file and it was asked for
     choice: str | None = None  # a tlm file's vectors: E, W or E+W (`tlm.choice`)
 
+    def query_words(self, words):
+        """`words` in the model's own terms, with a note for each one a tlm model's transforms
+        change (`tlm.choice.query_words`; a word it folded into <unk> is said so)."""
+        if self.lm is None:
+            return list(words), []
+        from tlm.choice import query_words
+
+        return query_words(self.lm, words)
+
 
 def cache_dir():
     """Where converted models live: $WP_CACHE_DIR, else the user's cache folder (platformdirs:

@@ -1,6 +1,6 @@
-"""The models a server answers from: each loaded model with the name the page shows, its
-completion index, and its language model when it came from a tlm file, with each of its three
-choices of vectors (E, W, E+W) that a request may ask for.
+"""The models a server answers from: which the command line chose, and each loaded model with the
+name the page shows, its completion index, and its language model when it came from a tlm file,
+with each of its three choices of vectors (E, W, E+W) that a request may ask for.
 
 Everything a request would otherwise build on first use (the word index, the unit rows, the
 completion index) is built here, at start-up, so that no request waits for it; a tlm model's three
@@ -67,8 +67,17 @@ class Served:
         return info
 
 
+def chosen(before, after):
+    """The model names of `wp serve`: --model before the subcommand, then each --model after it (at
+    most MAX_MODELS in all); [None], the usual model, when none is given."""
+    names = ([before] if before else []) + list(after)
+    if len(names) > MAX_MODELS:
+        raise UserError(f"serve shows at most {MAX_MODELS} models side by side, got {len(names)} --model options")
+    return names or [None]
+
+
 def prepare(loaded):
-    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `wp.cli` checks), ready for requests."""
+    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `chosen` checks), ready for requests."""
     batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
 
     def batched(vectors):

@@ -1,13 +1,16 @@
-"""Running the app: a listening socket, uvicorn serving on it, the address to print, the browser.
+"""Running the app: a listening socket, uvicorn serving on it, the address to print, the browser,
+in the order `run` takes them.
 
 The socket is bound and listening before uvicorn starts, so the address can be printed (with the
 port the system chose for `--port 0`) the moment the server is ready: a browser that connects
-at once waits in the socket's queue rather than being refused. Leaves out the app (`app`).
+at once waits in the socket's queue rather than being refused. Leaves out the app (`app`) and
+printing (the command).
 """
 
 import errno
 import ipaddress
 import os
+import signal
 import socket
 import sys
 import webbrowser
@@ -16,7 +19,9 @@ import anyio
 import uvicorn
 from threadpoolctl import threadpool_limits
 
+from edge import signals
 from edge.errors import UserError
+from wp.server import addresses
 
 BACKLOG = 128  # connections waiting to be accepted
 GRACE_S = 3  # on Ctrl-C, requests still running get this long to finish
@@ -110,3 +115,35 @@ def open_browser(url):
         return webbrowser.open(url)
     except webbrowser.Error:
         return False
+
+
+def run(host, port, make_app, on_ready, warn, browser=True):
+    """Serve the app `make_app(allowed_hosts)` returns on (host, port) until Ctrl-C or SIGTERM, then
+    raise it (`KeyboardInterrupt`, `edge.signals.Terminated`) once the server has shut down.
+
+    The socket listens before the app is made, so that a port in use is said before any model
+    loads. On a loopback address the app answers this machine's names only; on any other, `warn`
+    gets the line saying who can reach it. Once serving, `on_ready(url, reachable)` gets the
+    address to open and those other machines can type, and (`browser`, with a display) the page opens.
+    """
+    sock = listen(host, port)
+    with sock:
+        loopback = is_loopback(sock)
+        app = make_app(local_names(host) if loopback else None)
+        if not loopback:
+            warn(f"listening on {host}: anyone who can reach this port can query the models")
+        address = url(sock, host)
+        reachable = [url(sock, other) for other in addresses.reachable(sock)]
+
+        def ready():
+            on_ready(address, reachable)
+            if browser and has_display():
+                open_browser(address)
+
+        with signals.StopRequests() as stop:
+            serve(server(app, ready, stop), sock)
+    # uvicorn shut down gracefully, then handed the signal on to `stop`
+    if stop.received == signal.SIGINT:
+        raise KeyboardInterrupt
+    if stop.received == signal.SIGTERM:
+        raise signals.Terminated()

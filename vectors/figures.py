@@ -1,6 +1,8 @@
-"""Drawing a matplotlib figure into image bytes, headless (the Agg backend, no display needed).
+"""Drawing a matplotlib figure into image bytes, headless (the Agg backend, no display needed), and
+the image format a file name asks for.
 
-Used by `vectors.maps` and `tlm.plots`; leaves out what is drawn and where the bytes are written.
+Used by the maps and plots of `vectors` and `tlm`; leaves out what is drawn and where the bytes are
+written.
 """
 
 import io
