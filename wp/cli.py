@@ -28,11 +28,11 @@ def _model_name(args):
     return args.model or os.environ.get("WP_MODEL") or None
 
 
-def _load(args, name=None):
+def _load(args, name=None, vectors=None):
     """The model `name`, else the one --model or $WP_MODEL names, else the default (saying so if it
-    falls back), with --vectors; a tlm file brings its model too (its counts and transforms)."""
+    falls back), with a tlm model's `vectors`; a tlm file brings its model too (its counts and transforms)."""
     loaded = models.load(name or _model_name(args), allow_pickle=args.allow_pickle, with_model=True,
-                         vectors=args.vectors)
+                         vectors=vectors)
     if loaded.note:
         note(f"wp: {loaded.note}")
     return loaded
@@ -90,7 +90,7 @@ def cmd_plot(args):
     fmt = image_format(args.output)
     model = _model_name(args)
     files.check_output(args.output, inputs=[model] if model else [], what="--output")  # before any loading
-    loaded = _load(args)
+    loaded = _load(args, vectors=args.vectors)
     words, arrows = maps.with_analogy(loaded.vectors, _words(loaded, args.words),
                                       args.analogy and _words(loaded, args.analogy))
     if arrows:
@@ -157,7 +157,7 @@ def cmd_serve(args):
 
     def app(allowed_hosts):  # the models load once the port is known to be free
         loaded = [_load(args, name) for name in catalog.chosen(args.model, args.serve_models)]
-        return create_app(loaded, allowed_hosts=allowed_hosts)
+        return create_app(loaded, allowed_hosts=allowed_hosts, vectors=args.vectors)  # a vector file beside is left as it is
 
     def ready(url, reachable):
         print(f"Serving on {url}", *(f"Reachable from other machines at {u}" for u in reachable), sep="\n")
@@ -183,7 +183,7 @@ def _model_options(parser, after_command, repeatable=False):
 
 def _with_model(func):
     """A subcommand func(args, loaded) as func(args), loading the model first."""
-    return lambda args: func(args, _load(args))
+    return lambda args: func(args, _load(args, vectors=args.vectors))
 
 
 def build_parser():

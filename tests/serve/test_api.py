@@ -187,6 +187,17 @@ def test_a_question_that_names_no_vectors_gets_the_servers_choice(api, chuck_mod
             assert neighbours(client) == neighbours(client, vectors="W") != neighbours(client, vectors="E+W")
 
 
+def test_the_servers_vectors_leave_a_vector_file_beside_as_it_is(api, session_cache, chuck_model):
+    """wp serve --model glove --model chuck.json --vectors W: the tlm model answers with W, GloVe as ever."""
+    glove, chuck = models.load(FIXTURE), models.load(str(chuck_model), with_model=True)
+    with live(create_app([glove, chuck], vectors="W")) as url:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert [m.get("tlm", {}).get("vectors") for m in get(client, "models")["models"]] == [None, "W"]
+            assert get(client, "similar", word="he", model=GLOVE) == get(api, "similar", word="he", model=GLOVE)
+            w = get(api, "similar", word="wood", min_count=1, model=CHUCK_MODEL, vectors="W")
+            assert get(client, "similar", word="wood", min_count=1, model=CHUCK_MODEL) == w
+
+
 # ---- unknown words ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("endpoint, params", [

@@ -37,9 +37,9 @@ def serving(monkeypatch):
             seen["address"] = sockets[0].getsockname()
             self.on_ready()
 
-    def create_app(loaded, allowed_hosts=None):
+    def create_app(loaded, allowed_hosts=None, vectors=None):
         seen["models"] = [(Path(model.name).name, model.lm is not None) for model in loaded]
-        seen["hosts"] = allowed_hosts
+        seen["hosts"], seen["vectors"] = allowed_hosts, vectors
         return "app"
 
     monkeypatch.setattr("wp.server.app.create_app", create_app)
@@ -62,6 +62,20 @@ def test_models_before_and_after_the_subcommand(run, serving, chuck_model, befor
     host, port = serving["address"]
     assert out == f"Serving on http://127.0.0.1:{port}/\n" and host == "127.0.0.1" and port > 0
     assert err == ""
+
+
+def test_vectors_choose_for_the_tlm_model_beside_a_vector_file(run, serving, chuck_model):
+    code, _, err = run(main, "serve", "--port", "0", "--no-browser", "--model", FIXTURE, "--model", chuck_model,
+                       "--vectors", "W")
+    assert code == 0, err
+    assert serving["models"] == [("test_glove.txt", False), ("chuck.json", True)] and serving["vectors"] == "W"
+
+
+def test_vectors_with_no_tlm_model_to_choose_for_are_refused(run, monkeypatch):
+    monkeypatch.setattr(running, "server", lambda app, on_ready, should_stop: pytest.fail("served"))
+    code, _, err = run(main, "serve", "--port", "0", "--no-browser", "--model", FIXTURE, "--vectors", "W")
+    assert_clean_error(code, err, "wp", "test_glove.txt has one vector per word; --vectors W chooses among the "
+                                        "matrices of a tlm model")
 
 
 def test_the_model_from_the_environment(run, serving, monkeypatch):

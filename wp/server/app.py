@@ -147,8 +147,9 @@ ERROR_ANSWERS = {UnknownWordError: _unknown_word, UserError: _bad_request, Memor
                  RequestValidationError: _bad_parameter, HTTPException: _http_error}
 
 
-def create_app(loaded, allowed_hosts=None):
-    """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side).
+def create_app(loaded, allowed_hosts=None, vectors=None):
+    """The ASGI app answering from `loaded` (1 or 2 `wp.models.Loaded`, side by side), its tlm models
+    with `vectors` (E, W or E+W) unless a request asks for others.
 
     `allowed_hosts`: the only names a request's Host header may give (say, this machine's for a
     server on 127.0.0.1, so that a web page elsewhere cannot reach it by DNS rebinding); None: any.
@@ -157,7 +158,7 @@ def create_app(loaded, allowed_hosts=None):
     app = FastAPI(title="wp serve", version="1", summary="Word vectors and tiny language models, side by side",
                   docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /openapi.json stays
                   default_response_class=JSONAnswer, exception_handlers=ERROR_ANSWERS)
-    app.state.served = catalog.prepare(loaded)
+    app.state.served = catalog.prepare(loaded, vectors)
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 

@@ -76,8 +76,15 @@ def chosen(before, after):
     return names or [None]
 
 
-def prepare(loaded):
-    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `chosen` checks), ready for requests."""
+def prepare(loaded, vectors=None):
+    """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `chosen` checks), ready for
+    requests; the tlm models answer with `vectors` (the server's --vectors) when a request names none,
+    and a vector file beside them keeps its one vector per word. `vectors` with no tlm model to
+    choose for is refused."""
+    if vectors and all(model.lm is None for model in loaded):
+        raise UserError(f"{' and '.join(Path(m.name).name for m in loaded)} "
+                        f"{'has' if len(loaded) == 1 else 'have'} one vector per word; --vectors {vectors} chooses "
+                        f"among the matrices of a tlm model ({', '.join(choice.VECTORS)})")
     batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
 
     def batched(vectors):
@@ -88,7 +95,7 @@ def prepare(loaded):
         choices, default = {}, None
         if model.lm is not None:
             choices = {which: batched(choice.word_vectors(model.lm, which)) for which in choice.VECTORS}
-            default = model.choice or choice.DEFAULT_VECTORS
+            default = vectors or model.choice or choice.DEFAULT_VECTORS
         served.append(Served(index, Path(model.name).name, choices[default] if choices else batched(model.vectors),
                              Completer(model.vectors.words), model.lm, default, choices))
     return served
