@@ -182,3 +182,10 @@ def test_the_page_says_how_the_model_read_the_typed_words(browser, served):  # n
         expect(page.locator("#similarity-result .result-row").nth(1).locator(".problem")).to_have_text(NOTHING)
     finally:
         context.close()
+
+
+def test_a_typed_prefix_completes_in_the_models_terms(api):
+    words = get(api, "complete", 200, prefix="wo", model=LOWER)["words"]
+    assert words and get(api, "complete", 200, prefix="WO", model=LOWER)["words"] == words
+    assert get(api, "complete", 200, prefix="12", model=LOWER)["words"] == []  # no token left: nothing to complete
+    assert get(api, "complete", 200, prefix="H", model=GLOVE)["words"] == []  # a vector file's words as typed

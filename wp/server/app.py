@@ -210,8 +210,10 @@ def models(request: Request):
 
 @api.get("/complete")
 def complete(prefix: Word, model: Model, limit: Count = 10):
-    """Words starting with `prefix`, most frequent first."""
-    return {"model": model.name, "prefix": prefix, "words": model.completer.complete(prefix, limit)}
+    """Words starting with `prefix` (as a tlm model's transforms write it: `Wo` completes to `wood`),
+    most frequent first."""
+    read = model.query_prefix(prefix)
+    return {"model": model.name, "prefix": prefix, "words": [] if read is None else model.completer.complete(read, limit)}
 
 
 @api.get("/similar")

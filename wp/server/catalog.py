@@ -14,6 +14,7 @@ from pathlib import Path
 
 from edge.errors import UserError
 from tlm import choice
+from tlm.tokenizer import tokenize
 from vectors.completion import Completer
 from vectors.word_vectors import WordVectors
 from wp.server.batching import BatchedVectors, Batcher
@@ -56,6 +57,14 @@ class Served:
         a `UserError` for a word they turn into nothing or several tokens, a `FoldedWordError` for one
         its training folded into <unk>); a vector file's words as typed."""
         return list(words) if self.lm is None else choice.query_words(self.lm, words)[0]
+
+    def query_prefix(self, prefix):
+        """A typed prefix as the model writes words (`Wo` -> `wo` to a `-t lower` model), or None when
+        a tlm model's transforms leave no single token of it (nothing to complete); a vector file's as typed."""
+        if self.lm is None:
+            return prefix
+        tokens = tokenize(prefix, self.lm.config.transforms)
+        return tokens[0] if len(tokens) == 1 else None
 
     def describe(self):
         """What the page shows about the model (JSON-ready)."""
