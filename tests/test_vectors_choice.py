@@ -227,6 +227,7 @@ def test_a_map_puts_the_nearest_neighbours_nearer_than_the_farthest_listed(emma,
     assert unit_map >= 0.8 and unit_map > raw_map, (unit_map, raw_map)
 
 
+@pytest.mark.slow
 def test_a_models_own_tokens_are_queried_as_they_are(tmp_path, run):
     from tests.conftest import CHUCK
 

@@ -199,6 +199,7 @@ def test_a_word_only_one_model_knows(page):
     assert "Only one model knows “percent”" in page.inner_text("#agreement")
 
 
+@pytest.mark.slow
 def test_what_the_agreement_line_says_when_there_is_nothing_to_compare(page, browser, side_by_side):
     search(page, "zzqx")
     assert page.inner_text("#agreement") == "Neither model knows “zzqx”: nothing to compare."
