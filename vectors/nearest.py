@@ -1,6 +1,6 @@
 """The best-scoring words of many questions in one pass over the unit rows: the questions' query
-vectors multiplied by all N rows at once (one matrix product), then, per question, only the rows
-that can be among its best k scored again, exactly, and ranked.
+vectors multiplied by all N rows at once, block by block, keeping per question only the rows that
+can be among its best k; those are then scored again, exactly, and ranked.
 
 Why again: a float32 product's columns differ in their last bits with the number of columns
 multiplied together, so a question asked in a batch and alone would rank near-ties differently.
@@ -13,9 +13,12 @@ Choosing candidates without sorting N scores (an `argpartition` over (32, 400,00
 more than the product): the k-th largest of a sample of the scores (every SAMPLE-th row) is no
 larger than the k-th largest of all of them. Taking the sample's lower bounds and every row's
 upper bound (the float32 score widened by its rounding error) keeps every row whose exact score
-can reach the top k: about SAMPLE x k rows.
+can reach the top k: about SAMPLE x k rows. The sample is scored first, so that each block of
+BLOCK rows is multiplied and compared with the thresholds while its scores are in the cache: the
+(M, N) scores are never written out, and the blocks can be scanned on several threads (`best`).
 
-Shapes: N rows, d dimensions, m query vectors of one question, M of the batch, n candidates.
+Shapes: N rows, d dimensions, m query vectors of one question, M of the batch, r rows of a block,
+G 3CosMul questions of one shape, n candidates.
 Leaves out words (`word_vectors`) and building the query vectors (`WordVectors.question`).
 """
 
@@ -25,8 +28,10 @@ import numpy as np
 
 SAMPLE = 64  # every 64th row's score bounds the k-th largest from below
 COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
+BLOCK = 8192  # rows multiplied at once: their (BLOCK, 32) float32 scores, 1 MB, stay in the cache
+PACK = 4  # query vectors are multiplied in groups of 4 (`_Scan`)
+SPAN = 16 * BLOCK  # rows scanned by one task of `best`'s map (4 tasks for 400,000 rows)
 CHUNK = 8192  # candidate rows scored exactly at once: bounds the float64 temporaries
-FEW_COLUMNS = 8  # up to this many query vectors, the product is taken the other way round (`best`)
 WIDEN = 1e-5  # relative widening of 3CosMul's bounds, for their own float32 rounding
 
 
@@ -51,24 +56,94 @@ def scores(cosines, question):
     return shifted[:p].prod(axis=0) / (shifted[p:].prod(axis=0) + COSMUL_EPSILON)
 
 
+def _cosmul_bound(cosines, positive, err, side):
+    """Bounds (G, r) of the exact 3CosMul scores of G questions of one shape from their float32
+    cosines (G, m, r) within `err` of the exact ones: lower (side -1) or upper (side +1), widened for
+    their own rounding."""
+    shifted = (cosines + 1) / 2  # (G, m, r), each within err / 2 of the exact
+    e = side * err / 2
+    top = np.maximum(shifted[:, :positive] + e, 0).prod(axis=1)
+    bottom = np.maximum(shifted[:, positive:] - e, 0).prod(axis=1)
+    return top / (bottom + COSMUL_EPSILON) * (1 + side * WIDEN)
+
+
 def _kth_largest(values, k):
-    return np.partition(values, len(values) - k)[len(values) - k]
+    """The k-th largest of `values` (n,); -inf where there are no more than k (nothing is bounded)."""
+    return np.partition(values, len(values) - k)[len(values) - k] if len(values) > k else -np.inf
 
 
-def _candidates(cosines, question, err, k):
-    """The rows (n,) whose exact score can be among the k largest, from float32 cosines (m, N)
-    within `err` of the exact ones: those whose upper bound reaches the sample's k-th lower bound."""
-    N = cosines.shape[1]
-    if N // SAMPLE <= k:
-        return np.arange(N)
-    if question.method == "add":  # bounds: the cosine -+ err
-        return np.flatnonzero(cosines[0] >= _kth_largest(cosines[0, ::SAMPLE], k) - 2 * err)
-    shifted = (cosines + 1) / 2  # (m, N)
-    p, e = question.positive, err / 2
-    sample = shifted[:, ::SAMPLE]
-    lower = np.maximum(sample[:p] - e, 0).prod(axis=0) / ((sample[p:] + e).prod(axis=0) + COSMUL_EPSILON)
-    upper = (shifted[:p] + e).prod(axis=0) / (np.maximum(shifted[p:] - e, 0).prod(axis=0) + COSMUL_EPSILON)
-    return np.flatnonzero(upper * (1 + WIDEN) >= _kth_largest(lower, k) * (1 - WIDEN))
+def _by_shape(cosines, columns, shape):
+    """The cosines (G, m, r), contiguous, of the G 3CosMul questions of one `shape` (m, positive)
+    whose query vectors are `columns` (a slice) of cosines (r, M)."""
+    return np.ascontiguousarray(cosines[:, columns].T).reshape(-1, shape[0], len(cosines))
+
+
+class _Scan:
+    """Finding the candidates of a batch of questions, block by block, in any range of rows.
+
+    The thresholds come from the sample rows. A 3CosAdd question is one column: a row is its
+    candidate when its cosine reaches the sample's k-th largest cosine less twice the rounding
+    bound, which one comparison of a whole block with `limits` tests for all of them at once.
+    3CosMul questions of one shape have their bounds computed together.
+    """
+
+    def __init__(self, unit, questions, err):
+        self.unit, self.err = unit, err
+        adds = [i for i, q in enumerate(questions) if q.method == "add"]
+        shapes = {}  # (m, positive) -> the 3CosMul questions of that shape
+        for i, q in enumerate(questions):
+            if q.method == "mul":
+                shapes.setdefault((len(q.columns), q.positive), []).append(i)
+        order = adds + [i for members in shapes.values() for i in members]
+        columns = np.concatenate([questions[i].columns for i in order])  # (M, d), adds first
+        # OpenBLAS multiplies by 4 query vectors at a time: 5 to 7 took longer than 8 (measured), so
+        # zero vectors, never compared, fill up the last 4.
+        filler = np.zeros((-len(columns) % PACK if len(columns) > PACK // 2 else 0, columns.shape[1]), np.float32)
+        self.columns = np.concatenate([columns, filler]).T  # (d, M + filler)
+        sample = unit[::SAMPLE] @ self.columns  # (N / SAMPLE, M + filler)
+        limits = np.full(self.columns.shape[1], np.inf, dtype=np.float32)  # (M,) none for 3CosMul's columns
+        for j, i in enumerate(adds):
+            limits[j] = _kth_largest(sample[:, j], self._k(questions[i])) - 2 * err
+        self.limits = np.tile(limits, (BLOCK, 1))  # (BLOCK, M): compared element by element, not broadcast
+        self.owner = np.array(adds, dtype=np.int64)  # question of each 3CosAdd column
+        self.cosmul = []  # per shape: (shape, its columns, its questions (G,), thresholds (G, 1))
+        start = len(adds)
+        for shape, members in shapes.items():
+            columns = slice(start, start + shape[0] * len(members))
+            lower = _cosmul_bound(_by_shape(sample, columns, shape), shape[1], err, -1)  # (G, N / SAMPLE)
+            thresholds = [_kth_largest(lower[g], self._k(questions[i])) for g, i in enumerate(members)]
+            self.cosmul.append((shape, columns, np.array(members), np.array(thresholds, dtype=np.float32)[:, None]))
+            start = columns.stop
+        self.any_add, self.count = bool(adds), len(questions)
+
+    @staticmethod
+    def _k(question):
+        return question.topn + len(question.exclude)
+
+    def __call__(self, span):
+        """(questions (n,), rows (n,)) of the candidates among the rows range(*span)."""
+        found_questions, found_rows = [], []
+        for first in range(*span, BLOCK):
+            cosines = self.unit[first:min(first + BLOCK, span[1])] @ self.columns  # (r, M), in the cache
+            if self.any_add:
+                hits = np.flatnonzero(cosines >= self.limits[:len(cosines)])  # row * M + column
+                row, column = np.divmod(hits, cosines.shape[1])
+                found_questions.append(self.owner[column])
+                found_rows.append(row + first)
+            for shape, columns, members, thresholds in self.cosmul:
+                upper = _cosmul_bound(_by_shape(cosines, columns, shape), shape[1], self.err, +1)  # (G, r)
+                g, row = np.divmod(np.flatnonzero(upper >= thresholds), len(cosines))
+                found_questions.append(members[g])
+                found_rows.append(row + first)
+        return np.concatenate(found_questions), np.concatenate(found_rows)
+
+
+def _candidates(scan, spans, map):
+    """[(n,) rows] per question (in any order): the candidates found by `scan` in every span."""
+    questions, rows = (np.concatenate(parts) for parts in zip(*map(scan, spans)))
+    order = np.argsort(questions, kind="stable")
+    counts = np.bincount(questions, minlength=scan.count)
+    return np.split(rows[order], np.cumsum(counts)[:-1])
 
 
 def exact_cosines(rows, columns):
@@ -81,10 +156,8 @@ def exact_cosines(rows, columns):
     return out
 
 
-def _best(unit, question, cosines, err):
-    """(rows (k,), scores (k,)) of one question, best first, from its float32 cosines (m, N)."""
-    k = min(question.topn + len(question.exclude), len(unit))
-    candidates = _candidates(cosines, question, err, k)  # (n,)
+def _ranked(unit, question, candidates):
+    """(rows (k,), scores (k,)) of one question, best first, from its candidate rows (n,)."""
     exact = scores(exact_cosines(unit[candidates], question.columns), question)  # (n,)
     order = np.lexsort((candidates, -exact))  # best first, ties to the lower row
     rows, ranked = candidates[order], exact[order]
@@ -92,16 +165,15 @@ def _best(unit, question, cosines, err):
     return rows[keep][:question.topn], ranked[keep][:question.topn]
 
 
-def best(unit, questions):
-    """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d)."""
-    columns = np.concatenate([q.columns for q in questions])  # (M, d)
-    # The one pass over the rows. For a few query vectors (N, d) @ (d, M) is up to 3x faster than
-    # (M, d) @ (d, N) (measured); for more, reading its result's strided columns costs more than that.
-    cosines = (unit @ columns.T).T if len(columns) <= FEW_COLUMNS else columns @ unit.T  # (M, N)
+def best(unit, questions, map=map):
+    """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d).
+
+    `map` runs the scan over spans of SPAN rows: the builtin one after another, an executor's on
+    its threads (numpy releases the GIL while it multiplies and compares).
+    """
+    unit = np.asarray(unit)  # a memory map's slices would each go through np.memmap's Python code
     # Twice the rounding bound of a float32 dot product of d terms of unit vectors (d * 2**-24).
     err = unit.shape[1] * 2.0**-23
-    answers, start = [], 0
-    for q in questions:
-        answers.append(_best(unit, q, cosines[start:start + len(q.columns)], err))
-        start += len(q.columns)
-    return answers
+    spans = [(first, min(first + SPAN, len(unit))) for first in range(0, len(unit), SPAN)]
+    candidates = _candidates(_Scan(unit, questions, err), spans, map)
+    return [_ranked(unit, q, rows) for q, rows in zip(questions, candidates)]

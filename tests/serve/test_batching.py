@@ -4,6 +4,7 @@ plain float64 computation over every row (the candidates' threshold loses nothin
 
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from gensim.test.utils import datapath
 
 from tests.serve.serving import live
+from vectors import nearest
 from vectors.word_vectors import WordVectors
 from wp import models
 from wp.cli import main as wp_main
@@ -45,8 +47,8 @@ def _questions(words, rng, count):
     return asked
 
 
-def _check_batch(wv, asked):
-    answers = wv.answer([wv.question(p, n, k, m) for p, n, k, m in asked])
+def _check_batch(wv, asked, map=map):
+    answers = wv.answer([wv.question(p, n, k, m) for p, n, k, m in asked], None, map)
     for (positive, negative, topn, method), got in zip(asked, answers):
         expected = _plain(wv, positive, negative, topn, method)
         assert [w for w, _ in got] == [w for w, _ in expected]
@@ -61,12 +63,25 @@ def test_a_batch_on_glove_is_exact(glove):
     _check_batch(glove, _questions(glove.words[:20_000], rng, 2))
 
 
-def test_a_batch_with_ties_is_exact():
-    rng = np.random.default_rng(1)
-    base = rng.standard_normal((40, 8)).astype(np.float32)
+def _with_ties():
+    base = np.random.default_rng(1).standard_normal((40, 8)).astype(np.float32)
     vectors = np.concatenate([base] * 50)  # every row 50 times: ties everywhere, broken by row
-    wv = WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
-    _check_batch(wv, _questions(wv.words, rng, 8))
+    return WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
+
+
+def test_a_batch_with_ties_is_exact():
+    wv = _with_ties()
+    _check_batch(wv, _questions(wv.words, np.random.default_rng(1), 8))
+
+
+def test_a_batch_scanned_in_parts_on_threads_is_exact(monkeypatch):
+    """Blocks and spans that do not divide the 2,000 rows, scanned on two threads, and 42 query
+    vectors (filled up to 44): the same answers."""
+    monkeypatch.setattr(nearest, "BLOCK", 64)
+    monkeypatch.setattr(nearest, "SPAN", 160)
+    wv = _with_ties()
+    with ThreadPoolExecutor(2) as pool:
+        _check_batch(wv, _questions(wv.words, np.random.default_rng(2), 7), pool.map)
 
 
 def _served_answers(url, requests):
