@@ -1,24 +1,26 @@
-"""The best-scoring words of many questions in one pass over the unit rows: the questions' query
-vectors multiplied by all N rows at once, block by block, keeping per question only the rows that
-can be among its best k; those are then scored again, exactly, and ranked.
+"""The best-scoring words of questions over the unit rows: each question's query vectors
+multiplied by all N rows, block by block and side by side with other questions', keeping only the
+rows that can be among its best k; those are then scored again, exactly, and ranked.
 
 Why again: a float32 product's columns differ in their last bits with the number of columns
-multiplied together, so a question asked in a batch and alone would rank near-ties differently.
+multiplied together, so a question asked with others and alone would rank near-ties differently.
 The product only chooses candidates; every answer is scored in float64 from the same float32 rows
 and query vectors, row by row (elementwise products summed, which no other row changes), and
-ranked by that score, ties to the lower row. A batch of one (the commands) and of many (the server)
-give the same answers.
+ranked by that score, ties to the lower row. A question asked alone (the commands) and with many
+others (the server) gets the same answer.
 
 Choosing candidates without sorting N scores (an `argpartition` over (32, 400,000) scores costs
 more than the product): the k-th largest of a sample of the scores (every SAMPLE-th row) is no
-larger than the k-th largest of all of them. Taking the sample's lower bounds and every row's
-upper bound (the float32 score widened by its rounding error) keeps every row whose exact score
-can reach the top k: about SAMPLE x k rows. The sample is scored first, so that each block of
-BLOCK rows is multiplied and compared with the thresholds while its scores are in the cache: the
-(M, N) scores are never written out, and the blocks can be scanned on several threads (`best`).
+larger than the k-th largest of all of them. Taking the sample's lower bounds (`threshold`) and
+every row's upper bound (the float32 score widened by its rounding error) keeps every row whose
+exact score can reach the top k: about SAMPLE x k rows. A `Scan` multiplies a block of BLOCK rows
+by the query vectors of the questions asked together and compares the scores with their thresholds
+while they are in the cache: the (M, N) scores are never written out, and the blocks can be
+scanned in any order, by any thread, with questions joining and leaving between blocks
+(`wp.server.batching`, whose scanners go round the rows).
 
-Shapes: N rows, d dimensions, m query vectors of one question, M of the batch, r rows of a block,
-G 3CosMul questions of one shape, n candidates.
+Shapes: N rows, d dimensions, m query vectors of one question, M of the questions asked together,
+r rows of a block, G 3CosMul questions of one shape, n candidates.
 Leaves out words (`word_vectors`) and building the query vectors (`WordVectors.question`).
 """
 
@@ -29,8 +31,7 @@ import numpy as np
 SAMPLE = 64  # every 64th row's score bounds the k-th largest from below
 COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
 BLOCK = 8192  # rows multiplied at once: their (BLOCK, 32) float32 scores, 1 MB, stay in the cache
-PACK = 4  # query vectors are multiplied in groups of 4 (`_Scan`)
-SPAN = 16 * BLOCK  # rows scanned by one task of `best`'s map (4 tasks for 400,000 rows)
+PACK = 4  # query vectors are multiplied in groups of 4 (`Scan`)
 CHUNK = 8192  # candidate rows scored exactly at once: bounds the float64 temporaries
 WIDEN = 1e-5  # relative widening of 3CosMul's bounds, for their own float32 rounding
 
@@ -72,78 +73,84 @@ def _kth_largest(values, k):
     return np.partition(values, len(values) - k)[len(values) - k] if len(values) > k else -np.inf
 
 
+def rounding_error(unit):
+    """How far a float32 cosine of unit rows (N, d) can be from the exact one: twice the rounding
+    bound of a float32 dot product of d terms of unit vectors (d * 2**-24)."""
+    return unit.shape[1] * 2.0**-23
+
+
+def threshold(unit, question):
+    """What the upper bound of the question's score must reach in a row that can be among its k
+    best (k its topn plus its excluded rows): the k-th largest lower bound over the sample rows."""
+    err = rounding_error(unit)
+    cosines = (unit[::SAMPLE] @ question.columns.T).T  # (m, N / SAMPLE)
+    if question.method == "add":
+        lower = cosines[0] - err
+    else:
+        lower = _cosmul_bound(cosines[None], question.positive, err, -1)[0]
+    return _kth_largest(lower, question.topn + len(question.exclude))
+
+
 def _by_shape(cosines, columns, shape):
     """The cosines (G, m, r), contiguous, of the G 3CosMul questions of one `shape` (m, positive)
     whose query vectors are `columns` (a slice) of cosines (r, M)."""
     return np.ascontiguousarray(cosines[:, columns].T).reshape(-1, shape[0], len(cosines))
 
 
-class _Scan:
-    """Finding the candidates of a batch of questions, block by block, in any range of rows.
+class Scan:
+    """Questions asked together, laid out to find their candidates in blocks of rows: their query
+    vectors side by side, 3CosAdd's first, then 3CosMul's by shape.
 
-    The thresholds come from the sample rows. A 3CosAdd question is one column: a row is its
-    candidate when its cosine reaches the sample's k-th largest cosine less twice the rounding
-    bound, which one comparison of a whole block with `limits` tests for all of them at once.
-    3CosMul questions of one shape have their bounds computed together.
+    A 3CosAdd question is one column: a row is its candidate when its cosine reaches its threshold
+    less the rounding error, which one comparison of a block with `limits` tests for all of them at
+    once. 3CosMul questions of one shape have their upper bounds computed together.
     """
 
-    def __init__(self, unit, questions, err):
-        self.unit, self.err = unit, err
+    def __init__(self, questions, thresholds, err):
+        self.err = err
         adds = [i for i, q in enumerate(questions) if q.method == "add"]
         shapes = {}  # (m, positive) -> the 3CosMul questions of that shape
         for i, q in enumerate(questions):
             if q.method == "mul":
                 shapes.setdefault((len(q.columns), q.positive), []).append(i)
         order = adds + [i for members in shapes.values() for i in members]
-        columns = np.concatenate([questions[i].columns for i in order])  # (M, d), adds first
+        columns = np.concatenate([questions[i].columns for i in order])  # (M, d)
         # OpenBLAS multiplies by 4 query vectors at a time: 5 to 7 took longer than 8 (measured), so
         # zero vectors, never compared, fill up the last 4.
         filler = np.zeros((-len(columns) % PACK if len(columns) > PACK // 2 else 0, columns.shape[1]), np.float32)
         self.columns = np.concatenate([columns, filler]).T  # (d, M + filler)
-        sample = unit[::SAMPLE] @ self.columns  # (N / SAMPLE, M + filler)
-        limits = np.full(self.columns.shape[1], np.inf, dtype=np.float32)  # (M,) none for 3CosMul's columns
-        for j, i in enumerate(adds):
-            limits[j] = _kth_largest(sample[:, j], self._k(questions[i])) - 2 * err
-        self.limits = np.tile(limits, (BLOCK, 1))  # (BLOCK, M): compared element by element, not broadcast
-        self.owner = np.array(adds, dtype=np.int64)  # question of each 3CosAdd column
-        self.cosmul = []  # per shape: (shape, its columns, its questions (G,), thresholds (G, 1))
+        limits = np.full(self.columns.shape[1], np.inf, dtype=np.float32)  # none for 3CosMul's columns
+        limits[:len(adds)] = [thresholds[i] - err for i in adds]
+        self.limits = np.tile(limits, (BLOCK, 1))  # (BLOCK, M + filler): compared element by element
+        self.owner = np.array(adds, dtype=np.int64)  # the question of each 3CosAdd column
+        self.cosmul = []  # per shape: (shape, its columns, its questions (G,), their thresholds (G, 1))
         start = len(adds)
         for shape, members in shapes.items():
-            columns = slice(start, start + shape[0] * len(members))
-            lower = _cosmul_bound(_by_shape(sample, columns, shape), shape[1], err, -1)  # (G, N / SAMPLE)
-            thresholds = [_kth_largest(lower[g], self._k(questions[i])) for g, i in enumerate(members)]
-            self.cosmul.append((shape, columns, np.array(members), np.array(thresholds, dtype=np.float32)[:, None]))
-            start = columns.stop
-        self.any_add, self.count = bool(adds), len(questions)
+            where = slice(start, start + shape[0] * len(members))
+            self.cosmul.append((shape, where, np.array(members),
+                                np.array([thresholds[i] for i in members], dtype=np.float32)[:, None]))
+            start = where.stop
 
-    @staticmethod
-    def _k(question):
-        return question.topn + len(question.exclude)
-
-    def __call__(self, span):
-        """(questions (n,), rows (n,)) of the candidates among the rows range(*span)."""
+    def __call__(self, rows, first):
+        """(questions (n,), rows (n,)) of the candidates among `rows` (r, d), numbered from `first`."""
+        cosines = rows @ self.columns  # (r, M + filler), in the cache
         found_questions, found_rows = [], []
-        for first in range(*span, BLOCK):
-            cosines = self.unit[first:min(first + BLOCK, span[1])] @ self.columns  # (r, M), in the cache
-            if self.any_add:
-                hits = np.flatnonzero(cosines >= self.limits[:len(cosines)])  # row * M + column
-                row, column = np.divmod(hits, cosines.shape[1])
-                found_questions.append(self.owner[column])
-                found_rows.append(row + first)
-            for shape, columns, members, thresholds in self.cosmul:
-                upper = _cosmul_bound(_by_shape(cosines, columns, shape), shape[1], self.err, +1)  # (G, r)
-                g, row = np.divmod(np.flatnonzero(upper >= thresholds), len(cosines))
-                found_questions.append(members[g])
-                found_rows.append(row + first)
+        if len(self.owner):
+            row, column = np.divmod(np.flatnonzero(cosines >= self.limits[:len(rows)]), cosines.shape[1])
+            found_questions.append(self.owner[column])
+            found_rows.append(row + first)
+        for shape, where, members, thresholds in self.cosmul:
+            upper = _cosmul_bound(_by_shape(cosines, where, shape), shape[1], self.err, +1)  # (G, r)
+            g, row = np.divmod(np.flatnonzero(upper >= thresholds), len(rows))
+            found_questions.append(members[g])
+            found_rows.append(row + first)
         return np.concatenate(found_questions), np.concatenate(found_rows)
 
 
-def _candidates(scan, spans, map):
-    """[(n,) rows] per question (in any order): the candidates found by `scan` in every span."""
-    questions, rows = (np.concatenate(parts) for parts in zip(*map(scan, spans)))
+def by_question(count, questions, rows):
+    """Candidate `rows` (n,) of `questions` (n,) numbered 0 to count - 1: [(n_i,) rows] per question."""
     order = np.argsort(questions, kind="stable")
-    counts = np.bincount(questions, minlength=scan.count)
-    return np.split(rows[order], np.cumsum(counts)[:-1])
+    return np.split(rows[order], np.cumsum(np.bincount(questions, minlength=count))[:-1])
 
 
 def exact_cosines(rows, columns):
@@ -156,24 +163,19 @@ def exact_cosines(rows, columns):
     return out
 
 
-def _ranked(unit, question, candidates):
+def ranked(unit, question, candidates):
     """(rows (k,), scores (k,)) of one question, best first, from its candidate rows (n,)."""
     exact = scores(exact_cosines(unit[candidates], question.columns), question)  # (n,)
     order = np.lexsort((candidates, -exact))  # best first, ties to the lower row
-    rows, ranked = candidates[order], exact[order]
+    rows, exact = candidates[order], exact[order]
     keep = ~np.isin(rows, question.exclude)
-    return rows[keep][:question.topn], ranked[keep][:question.topn]
+    return rows[keep][:question.topn], exact[keep][:question.topn]
 
 
-def best(unit, questions, map=map):
-    """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d).
-
-    `map` runs the scan over spans of SPAN rows: the builtin one after another, an executor's on
-    its threads (numpy releases the GIL while it multiplies and compares).
-    """
+def best(unit, questions):
+    """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d)."""
     unit = np.asarray(unit)  # a memory map's slices would each go through np.memmap's Python code
-    # Twice the rounding bound of a float32 dot product of d terms of unit vectors (d * 2**-24).
-    err = unit.shape[1] * 2.0**-23
-    spans = [(first, min(first + SPAN, len(unit))) for first in range(0, len(unit), SPAN)]
-    candidates = _candidates(_Scan(unit, questions, err), spans, map)
-    return [_ranked(unit, q, rows) for q, rows in zip(questions, candidates)]
+    scan = Scan(questions, [threshold(unit, q) for q in questions], rounding_error(unit))
+    found = [scan(unit[first:first + BLOCK], first) for first in range(0, len(unit), BLOCK)]
+    candidates = by_question(len(questions), *(np.concatenate(parts) for parts in zip(*found)))
+    return [ranked(unit, q, rows) for q, rows in zip(questions, candidates)]

@@ -147,11 +147,13 @@ class WordVectors:
         """[(word, score)], best first, for one question (a server answers many in one pass)."""
         return self.answer([question], restrict)[0]
 
-    def answer(self, questions, restrict=None, map=map):
-        """[[(word, score)]] for many questions in one pass over the first `restrict` rows (its
-        parts run by `map`, as `nearest.best`'s)."""
-        return [[(self.words[i], float(s)) for i, s in zip(rows.tolist(), scores)]
-                for rows, scores in nearest.best(self.unit[:restrict], questions, map)]
+    def answer(self, questions, restrict=None):
+        """[[(word, score)]] for many questions in one pass over the first `restrict` rows."""
+        return [self.named(*ranked) for ranked in nearest.best(self.unit[:restrict], questions)]
+
+    def named(self, rows, scores):
+        """[(word, score)] of ranked rows (k,) and their scores (k,)."""
+        return [(self.words[i], float(s)) for i, s in zip(rows.tolist(), scores)]
 
     def most_similar(self, positive, negative=(), topn=10, restrict=None):
         """Words nearest by cosine to the mean of the positive words' unit vectors minus the

@@ -4,7 +4,7 @@ plain float64 computation over every row (the candidates' threshold loses nothin
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 
 import httpx
 import numpy as np
@@ -16,6 +16,7 @@ from vectors import nearest
 from vectors.word_vectors import WordVectors
 from wp import models
 from wp.cli import main as wp_main
+from wp.server import batching
 from wp.server.app import create_app
 
 FIXTURE = datapath("test_glove.txt")
@@ -47,8 +48,8 @@ def _questions(words, rng, count):
     return asked
 
 
-def _check_batch(wv, asked, map=map):
-    answers = wv.answer([wv.question(p, n, k, m) for p, n, k, m in asked], None, map)
+def _check_batch(wv, asked):
+    answers = wv.answer([wv.question(p, n, k, m) for p, n, k, m in asked])
     for (positive, negative, topn, method), got in zip(asked, answers):
         expected = _plain(wv, positive, negative, topn, method)
         assert [w for w, _ in got] == [w for w, _ in expected]
@@ -69,19 +70,39 @@ def _with_ties():
     return WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
 
 
-def test_a_batch_with_ties_is_exact():
+@pytest.mark.parametrize("block", [nearest.BLOCK, 64])
+def test_a_batch_with_ties_is_exact(monkeypatch, block):
+    monkeypatch.setattr(nearest, "BLOCK", block)
     wv = _with_ties()
     _check_batch(wv, _questions(wv.words, np.random.default_rng(1), 8))
 
 
-def test_a_batch_scanned_in_parts_on_threads_is_exact(monkeypatch):
-    """Blocks and spans that do not divide the 2,000 rows, scanned on two threads, and 42 query
-    vectors (filled up to 44): the same answers."""
+def test_questions_joining_scanners_going_round_get_their_answers_alone(monkeypatch):
+    """2,000 rows in blocks of 64, in two parts, questions (42 query vectors, at most 8 going round
+    at once) asked from threads at staggered moments, so that they join the scanners at different
+    blocks, some restricted to the first 1,000 rows: each gets the answer it gets alone."""
     monkeypatch.setattr(nearest, "BLOCK", 64)
-    monkeypatch.setattr(nearest, "SPAN", 160)
+    monkeypatch.setattr(batching, "SCAN_THREADS", 2)
+    monkeypatch.setattr(batching, "MAX_COLUMNS", 8)
     wv = _with_ties()
-    with ThreadPoolExecutor(2) as pool:
-        _check_batch(wv, _questions(wv.words, np.random.default_rng(2), 7), pool.map)
+    served = batching.BatchedVectors(wv, batching.Batcher())
+    asked = [(*question, 1000 if i % 3 else None) for i, question in
+             enumerate(_questions(wv.words[:1000], np.random.default_rng(2), 7))]
+    answers = [None] * len(asked)
+
+    def ask(i, positive, negative, topn, method, restrict):
+        time.sleep(i * 0.0005)
+        answers[i] = served.ask(served.question(positive, negative, topn, method), restrict)
+
+    threads = [threading.Thread(target=ask, args=(i, *question), daemon=True) for i, question in enumerate(asked)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert None not in answers, "a question was never answered"
+    for (positive, negative, topn, method, restrict), got in zip(asked, answers):
+        assert got == wv.ask(wv.question(positive, negative, topn, method), restrict)
 
 
 def _served_answers(url, requests):

@@ -51,6 +51,6 @@ class Served:
 
 def prepare(loaded):
     """`Served` models from `wp.models.Loaded` ones (1 to `MAX_MODELS`, as `wp.cli` checks), ready for requests."""
-    batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
+    batcher = Batcher()  # one for both models: their scanners share the cores
     return [Served(index, Path(model.name).name, BatchedVectors(model.vectors, batcher).prepare(),
                    Completer(model.vectors.words), model.lm) for index, model in enumerate(loaded)]
