@@ -79,19 +79,33 @@ def test_a_batch_with_ties_is_exact(monkeypatch, block):
 
 def test_questions_joining_scanners_going_round_get_their_answers_alone(monkeypatch):
     """2,000 rows in blocks of 64, in two parts, questions (42 query vectors, at most 8 going round
-    at once) asked from threads at staggered moments, so that they join the scanners at different
-    blocks, some restricted to the first 1,000 rows: each gets the answer it gets alone."""
+    at once) asked from threads, half at once and half at staggered moments, so that they join the
+    scanners at different blocks, some restricted to the first 1,000 rows: each gets the answer it
+    gets alone, and no block is multiplied by more query vectors than MAX_COLUMNS (which bounds the
+    scan's memory)."""
     monkeypatch.setattr(nearest, "BLOCK", 64)
     monkeypatch.setattr(batching, "SCAN_THREADS", 2)
     monkeypatch.setattr(batching, "MAX_COLUMNS", 8)
+    widths = []  # query vectors of each set of questions going round together
+
+    class Scan(nearest.Scan):
+        def __init__(self, questions, thresholds, err):
+            widths.append(sum(len(q.columns) for q in questions))
+            super().__init__(questions, thresholds, err)
+
+    monkeypatch.setattr(nearest, "Scan", Scan)
     wv = _with_ties()
     served = batching.BatchedVectors(wv, batching.Batcher())
     asked = [(*question, 1000 if i % 3 else None) for i, question in
              enumerate(_questions(wv.words[:1000], np.random.default_rng(2), 7))]
     answers = [None] * len(asked)
+    together = threading.Barrier(len(asked) // 2)  # half of them at once, more than MAX_COLUMNS
 
     def ask(i, positive, negative, topn, method, restrict):
-        time.sleep(i * 0.0005)
+        if i % 2 == 0:
+            together.wait()
+        else:
+            time.sleep(i * 0.0005)
         answers[i] = served.ask(served.question(positive, negative, topn, method), restrict)
 
     threads = [threading.Thread(target=ask, args=(i, *question), daemon=True) for i, question in enumerate(asked)]
@@ -101,6 +115,7 @@ def test_questions_joining_scanners_going_round_get_their_answers_alone(monkeypa
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     assert None not in answers, "a question was never answered"
+    assert 5 < max(widths) <= 8
     for (positive, negative, topn, method, restrict), got in zip(asked, answers):
         assert got == wv.ask(wv.question(positive, negative, topn, method), restrict)
 
