@@ -120,6 +120,23 @@ def test_questions_joining_scanners_going_round_get_their_answers_alone(monkeypa
         assert got == wv.ask(wv.question(positive, negative, topn, method), restrict)
 
 
+def test_a_scan_out_of_memory_fails_its_questions_and_the_scanners_go_on(monkeypatch):
+    """The request gets the MemoryError (the server's 503), and the next question its answer."""
+    wv = _with_ties()
+    served = batching.BatchedVectors(wv, batching.Batcher())
+    question = served.question(["w1"], [], 5, "add")
+    scan = nearest.Scan.__call__
+
+    def out_of_memory_once(self, rows, first):
+        monkeypatch.setattr(nearest.Scan, "__call__", scan)
+        raise MemoryError
+
+    monkeypatch.setattr(nearest.Scan, "__call__", out_of_memory_once)
+    with pytest.raises(MemoryError):
+        served.ask(question)
+    assert served.ask(question) == wv.ask(question)
+
+
 def _served_answers(url, requests):
     """Each (endpoint, params) sent at once from its own thread: the JSON answers, in order."""
     answers, start = [None] * len(requests), threading.Barrier(len(requests))

@@ -29,7 +29,8 @@ MAX_COLUMNS = 32  # query vectors multiplied with a block at once; more question
 
 
 class _Asked:
-    """A question going round a model's rows: what its rows must reach, and the candidates found."""
+    """A question going round a model's rows: what its rows must reach, the candidates found, and
+    the future its request waits on (no result: the request takes the candidates)."""
 
     def __init__(self, question, threshold, parts):
         self.question, self.threshold = question, threshold
@@ -73,7 +74,8 @@ class Batcher:
                                  daemon=True).start()
                 self._scanners += 1
             self._lock.notify_all()
-        candidates = asked.future.result()  # from all the rows: those past `restrict` are not its own
+        asked.future.result()  # set when every part is done with it
+        candidates = np.concatenate(asked.found)  # from all the rows: those past `restrict` are not its own
         return nearest.ranked(unit, question, candidates[candidates < len(unit)])
 
     def _parts_of(self, vectors):
@@ -110,7 +112,9 @@ class Batcher:
                 part.scan = nearest.Scan([a.question for a in asked], [a.threshold for a in asked],
                                          nearest.rounding_error(part.unit))
             first = part.blocks[part.at]
-            found = nearest.by_question(len(asked), *part.scan(part.unit[first:first + nearest.BLOCK], first))
+            questions, rows = part.scan(part.unit[first:first + nearest.BLOCK], first)
+            for a, found in zip(asked, nearest.by_question(len(asked), questions, rows)):
+                a.found.append(found)
         except Exception as e:  # MemoryError, above all: each request reports it
             part.going, part.scan = [], None
             with self._lock:
@@ -118,8 +122,6 @@ class Batcher:
                     if not a.future.done():
                         a.future.set_exception(e)
             return
-        for a, rows in zip(asked, found):
-            a.found.append(rows)
         part.at = (part.at + 1) % len(part.blocks)
         done = [a for a, joined in part.going if joined == part.at]
         if done:
@@ -128,7 +130,7 @@ class Batcher:
                 for a in done:
                     a.parts_left -= 1
                     if not a.parts_left and not a.future.done():
-                        a.future.set_result(np.concatenate(a.found))
+                        a.future.set_result(None)
 
 
 def _join(part):
