@@ -9,6 +9,11 @@ the listed words are.
 
     uv run python bench/vector_choice.py                    # Emma: about a minute
     uv run python bench/vector_choice.py --gutenberg-all    # and Gutenberg-all: about 5 more minutes on 2 cores
+    uv run python bench/vector_choice.py --levers           # Gutenberg-all once per lever: about 10 more minutes
+
+With --levers, one more table: Gutenberg-all trained with the default command and with one option
+changed at a time (the levers of the SimLex gap: candidates, thinning, epochs, dimension, context,
+batch, optimizer), each model's default vectors beside gensim's skip-gram on the same tokens.
 
 The models go to --workdir (default bench/.vectors/) and are reused when there.
 """
@@ -30,10 +35,15 @@ from wp import models as wp_models
 HERE = Path(__file__).resolve().parent
 TRANSFORMS = ["lower", "alpha"]
 LAB = ["--gutenberg", "austen-emma.txt", "-t", "lower", "-t", "alpha", "--epochs", "10"]
-ALL = ["--gutenberg", corpus.ALL_GUTENBERG, "-t", "lower", "-t", "alpha", "--min-count", "3", "--loss", "sampled"]
+ALL = ["--gutenberg", corpus.ALL_GUTENBERG, "-t", "lower", "-t", "alpha", "--min-count", "3"]  # defaults otherwise
 W2V = dict(vector_size=32, window=2, epochs=5, seed=0, workers=2)
 SENTENCE = 10_000  # gensim's Word2Vec reads at most 10,000 tokens per sentence
 NEIGHBOURS = ["morning", "good", "emma", "father"]
+# One option changed at a time from the default Gutenberg-all command (--levers).
+LEVERS = {"defaults (S 256, --subsample 1e-4, 5 epochs)": [], "--samples 1024": ["--samples", "1024"],
+          "--subsample 0": ["--subsample", "0"], "--epochs 10": ["--epochs", "10"],
+          "--embedding-dim 64": ["--embedding-dim", "64"], "--context-window 3": ["--context-window", "3"],
+          "--batch-size 64": ["--batch-size", "64"], "--optimizer adam --lr 0.01": ["--optimizer", "adam", "--lr", "0.01"]}
 MIN_COUNTS = (1, 2, 3, 5, 10)
 QUERIES = 500  # the most frequent words whose neighbour lists the --min-count table reads
 LAB_WORDS = ["emma", "mr", "mrs", "i", "am", "harriet", "knightley"]  # the lab commands' query words
@@ -67,13 +77,16 @@ def rows_of(name, lm, seconds, fileids, min_count):
     """(label, WordVectors) for E, W and E+W of `lm`, then gensim's skip-gram and CBOW."""
     timing = f" ({seconds:.0f} s)" if seconds else ""
     rows = [(f"{name}{timing}, {which}", choice.word_vectors(lm, which)) for which in choice.VECTORS]
-    for sg, label in ((1, "skip-gram"), (0, "CBOW")):
-        wv, s = gensim_vectors(fileids, min_count, sg)
-        rows.append((f"gensim {label}, same tokens (d 32, window 2, 5 epochs, {s:.1f} s)", wv))
-    return rows
+    return rows + [gensim_row(fileids, min_count, sg) for sg in (1, 0)]
 
 
-def table(rows, frequent, glove):
+def gensim_row(fileids, min_count, sg):
+    """(label with its training time, WordVectors) of gensim's skip-gram (sg=1) or CBOW on the same tokens."""
+    wv, seconds = gensim_vectors(fileids, min_count, sg)
+    return f"gensim {'skip-gram' if sg else 'CBOW'}, same tokens (d 32, window 2, 5 epochs, {seconds:.1f} s)", wv
+
+
+def table(rows, frequent, glove, neighbours=3):
     print("| model, vectors | WS353 | SimLex | GloVe agreement |")
     print("|---|---:|---:|---:|")
     for label, wv in rows:
@@ -81,11 +94,24 @@ def table(rows, frequent, glove):
         agree = benchmarks.agreement(wv, glove, frequent)
         print(f"| {label} | {rho[0]:.3f} | {rho[1]:.3f} | {agree.spearman:.3f} |")
     print()
-    for label, wv in rows[:3]:
+    for label, wv in rows[:neighbours]:
         print(f"Neighbours, {label}: " + "; ".join(
             f"{word} -> " + ", ".join(w for w, _ in wv.most_similar([word], topn=5))
             for word in NEIGHBOURS if word in wv.index))
     print()
+
+
+def levers_table(workdir, glove):
+    """Gutenberg-all by the default command and with each lever changed, default vectors, beside skip-gram."""
+    rows, frequent = [], None
+    for label, extra in LEVERS.items():
+        slug = "-".join(extra).replace("--", "").replace(".", "") or "defaults"
+        lm, seconds = trained(workdir / f"all-{slug}.json", ALL + extra)
+        frequent = frequent or [w for w in choice.word_vectors(lm, "E").words if w != UNK]
+        rows.append((f"tlm {label}{f' ({seconds:.1f} s)' if seconds else ''}, {choice.DEFAULT_VECTORS}",
+                     choice.word_vectors(lm)))
+    rows.append(gensim_row([corpus.ALL_GUTENBERG], 3, sg=1))
+    table(rows, frequent, glove, neighbours=0)
 
 
 def min_count_table(lm, glove):
@@ -114,6 +140,7 @@ def min_count_table(lm, glove):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gutenberg-all", action="store_true", help="also all of Gutenberg (minutes)")
+    parser.add_argument("--levers", action="store_true", help="also Gutenberg-all once per lever (more minutes)")
     parser.add_argument("--workdir", type=Path, default=HERE / ".vectors")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -122,13 +149,15 @@ def main():
     glove = wp_models.load(wp_models.OFFLINE_MODEL).vectors
     runs = [("Emma, lab command", "emma.json", LAB, ["austen-emma.txt"], 1)]
     if args.gutenberg_all:
-        runs.append(("Gutenberg-all, --min-count 3 --loss sampled", "all.json", ALL, [corpus.ALL_GUTENBERG], 3))
+        runs.append(("Gutenberg-all, --min-count 3, defaults otherwise", "all.json", ALL, [corpus.ALL_GUTENBERG], 3))
     for name, file, argv, fileids, min_count in runs:
         lm, seconds = trained(args.workdir / file, argv)
         frequent = [w for w in choice.word_vectors(lm, "E").words if w != UNK]  # most frequent first
         table(rows_of(name, lm, seconds, fileids, min_count), frequent, glove)
         if file == "emma.json":
             min_count_table(lm, glove)
+    if args.levers:
+        levers_table(args.workdir, glove)
 
 
 if __name__ == "__main__":

@@ -220,8 +220,10 @@ def encoded(value):
     lambda d: d["training"].update(samples=12),
     lambda d: d.update(version=2.0),
     lambda d: d.update(folded=["wood"]),
+    lambda d: d.update(folded=["zebra"], folded_counts=[]),
+    lambda d: d.update(folded=["zebra"], folded_counts=[1]),  # trained with --min-count 1: nothing is that rare
 ], ids=["huge-loss", "huge-E", "huge-b", "empty-vocab", "line-break-word", "surrogate-word", "samples",
-        "float-version", "folded"])
+        "float-version", "folded", "folded-counts-missing", "folded-count-not-rare"])
 @pytest.mark.parametrize("argv", [["tlm", "generate"], ["tlm", "predict", "how"], ["wp", "similar", "wood"]])
 def test_extreme_model_files_are_one_line_naming_the_file(run, model, change, argv):
     path = edited(model, change)

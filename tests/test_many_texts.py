@@ -90,7 +90,7 @@ def test_min_count_folds_rare_words(folded):
     words = open(CHUCK).read().split()
     counts = {w: words.count(w) for w in set(words)}
     assert set(model.vocab) == {w for w, c in counts.items() if c >= 3} | {UNK}
-    assert model.vocabulary.folded == {w for w, c in counts.items() if c < 3}
+    assert model.vocabulary.folded == {w: c for w, c in counts.items() if c < 3}  # with how often each was seen
     assert f"incl. <unk> for {len(model.vocabulary.folded)} rare words" in out.splitlines()[0]
     # Every position is still predicted: the folded words' windows read as <unk>.
     assert model.word_counts.sum() == len(words) and model.word_counts[model.vocabulary.unk] > 0
@@ -111,16 +111,16 @@ def test_default_min_count_keeps_the_lab_vocabulary(chuck_words):
 
 
 @pytest.mark.parametrize("argv", [["similar", "if"], ["similarity", "if", "wood"]])
-def test_similar_on_a_folded_word_says_it_was_folded(folded, run, argv):
-    assert_clean_error(*run(main, *argv, "--model", folded[0])[::2], "tlm", "'if' was folded into <unk>",
-                       "--min-count 3")
+def test_similar_on_a_folded_word_says_how_often_it_was_seen(folded, run, argv):
+    assert_clean_error(*run(main, *argv, "--model", folded[0])[::2], "tlm",
+                       "word 'if' was seen 2 times in the training text; --min-count 3 folded it into <unk>")
 
 
 def test_shell_on_a_folded_word_says_it_was_folded(folded, run, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("model.most_similar('if')\n"))
     code, out, err = run(main, "generate", "--model", folded[0], "--length", "1", "--interact")
     assert code == 0
-    assert "'if' was folded into <unk>" in err
+    assert "'if' was seen 2 times in the training text" in err
     assert "'<unk>'" not in err.split("Try:")[1]  # the hint shows real words
 
 

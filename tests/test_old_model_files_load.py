@@ -3,7 +3,7 @@ files, without word counts, give the same neighbours as the model they were writ
 
 import json
 
-from tests.conftest import CHUCK
+from tests.conftest import CHUCK, assert_clean_error
 from tlm import persistence
 from tlm.cli import main as tlm
 
@@ -24,3 +24,21 @@ def test_the_first_version_1_files_without_word_counts_load(run, tmp_path):
     counted = run(tlm, "similar", "--model", model, "wood", "-n", "1", "--min-count", "1")[1]
     assert out.split()[:2] == counted.split()[:2]  # the same neighbour and cosine
     assert out.split()[2] == "rank" and counted.split()[2] == "seen"  # without counts, the word's row is shown
+
+
+def test_files_from_before_the_folded_words_counts_load_and_say_the_threshold(run, tmp_path):
+    model = tmp_path / "m.json"
+    assert run(tlm, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", model)[0] == 0
+    doc = json.loads(model.read_text())
+    assert doc.pop("folded_counts") == [1, 1, 1, 1, 1]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    code, out, err = run(tlm, "similar", "--model", old, "wood")
+    assert code == 0 and out == run(tlm, "similar", "--model", model, "wood")[1]
+    assert_clean_error(*run(tlm, "similar", "--model", old, "much")[::2], "tlm",
+                       "word 'much' was folded into <unk>: it is one of the 5 words seen fewer than 2 times in "
+                       "training (--min-count 2)")
+    # Training it further keeps the file as it was: no counts are made up for it.
+    assert run(tlm, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", old, "--resume",
+               "--epochs", "1")[0] == 0
+    assert "folded_counts" not in json.loads(old.read_text())

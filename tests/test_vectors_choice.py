@@ -2,7 +2,9 @@
 the query-time --min-count, query words in the model's own terms, and the warning of an evaluation
 on the training text: in `tlm` and in `wp --model FILE.json`, as a learner sees them."""
 
+import io
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -112,11 +114,55 @@ def test_query_words_take_the_model_transforms(model, run):
     assert "wp: Cat -> cat" in err and "wp: DOG -> dog" in err
 
 
+def test_directions_read_words_through_the_model_transforms(model, run):
+    def json_of(*argv):
+        code, out, err = run(wp, "--model", model, *argv, "--json")
+        assert code == 0, err
+        return json.loads(out), err
+
+    for typed, lower in [(["pairs", "Cat:DOG", "Bird:fish"], ["pairs", "cat:dog", "bird:fish"]),
+                         (["relation", "Cat:Dog", "Bird:Fish", "The:A"], ["relation", "cat:dog", "bird:fish", "the:a"]),
+                         (["axis", "Cat:Dog", "--words", "Mat", "BIRD", "bird"], ["axis", "cat:dog", "--words", "mat", "bird"])]:
+        got, notes = json_of(*typed)
+        assert got == json_of(*lower)[0]
+        assert "wp: Cat -> cat (the model's transforms: lower, alpha)" in notes.splitlines()
+    for pair, error in [("Cat:cat", "the pair 'Cat:cat' has the same word twice (cat:cat in the model's terms): it has "
+                                    "no direction"),
+                        ("12:cat", "'12' is 0 tokens after the model's transforms (lower, alpha); give one word"),
+                        ("Zebra:cat", "word 'zebra' was seen 1 time in the training text; --min-count 2 folded it into "
+                                      "<unk>")]:
+        code, out, err = run(wp, "--model", model, "pairs", pair)
+        assert (code, out, err.splitlines()[-1]) == (1, "", f"wp: error: {error}")  # after the notes of the words read
+
+
+def test_an_odd_one_out_gives_the_words_as_the_model_read_them(model, run):
+    code, out, err = run(wp, "--model", model, "odd-one-out", "Cat", "DOG", "Tree", "--json")
+    assert code == 0 and json.loads(out)["words"] == ["cat", "dog", "tree"]
+    assert out == run(wp, "--model", model, "odd-one-out", "cat", "dog", "tree", "--json")[1]
+
+
+def test_the_repl_reads_words_through_the_model_transforms(model, run, monkeypatch):
+    def repl(lines):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+        code, out, err = run(wp, "--model", model, "repl", "-n", "3")
+        assert code == 0
+        return out, err
+
+    asked, notes = repl("Cat\nCat ~ DOG\nCAT - dog + Bird\n")
+    assert (asked, "") == repl("cat\ncat ~ dog\ncat - dog + bird\n") and len(asked.splitlines()) == 7
+    assert notes.splitlines() == [f"wp: {word} -> {word.lower()} (the model's transforms: lower, alpha)"
+                                  for word in ("Cat", "Cat", "DOG", "CAT", "Bird")]
+    out, err = repl("!!!\nZebra\ncat\n")  # a mistake is one line, and the prompt goes on
+    assert out == repl("cat\n")[0]
+    assert err.splitlines() == ["wp: '!!!' is 0 tokens after the model's transforms (lower, alpha); give one word",
+                                "wp: word 'zebra' was seen 1 time in the training text; --min-count 2 folded it into <unk>"]
+
+
 @pytest.mark.parametrize("cli, prefix", [(tlm, "tlm"), (wp, "wp")])
-def test_a_folded_word_says_so(model, run, cli, prefix):
+def test_a_folded_word_says_how_often_it_was_seen(model, run, cli, prefix):
     argv = ["similar", "--model", model, "Zebra"] if prefix == "tlm" else ["--model", model, "similar", "Zebra"]
-    assert_clean_error(*run(cli, *argv)[::2], prefix, "'zebra' was folded into <unk>", "fewer than 2 times",
-                       "--min-count 2")
+    assert_clean_error(*run(cli, *argv)[::2], prefix,
+                       "word 'zebra' was seen 1 time in the training text; --min-count 2 folded it into <unk>")
 
 
 def test_bad_input_is_one_line(model, run):

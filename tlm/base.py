@@ -147,7 +147,10 @@ class LanguageModel:
 
     def to_dict(self):
         """The model as a JSON-ready dict; numpy arrays are left for the file format to encode."""
-        return {"config": asdict(self.config), "vocab": self.vocab, "folded": sorted(self.vocabulary.folded),
+        folded = sorted(self.vocabulary.folded)
+        seen = [self.vocabulary.folded[w] for w in folded]  # a plain list: 2 bytes a word, as the counts are small
+        return {"config": asdict(self.config), "vocab": self.vocab, "folded": folded,
+                **({"folded_counts": seen} if None not in seen else {}),  # unknown for a file from before them
                 "word_counts": self.word_counts, "history": self.history}
 
     @classmethod
@@ -158,7 +161,8 @@ class LanguageModel:
         checked = schema.validate(cls.kind, doc)
         model = cls.__new__(cls)
         model.config = checked.config
-        model.vocabulary = Vocabulary(checked.vocab, checked.folded, checked.config.min_count)
+        seen = checked.folded_counts or [None] * len(checked.folded)
+        model.vocabulary = Vocabulary(checked.vocab, dict(zip(checked.folded, seen)), checked.config.min_count)
         model.word_counts = checked.word_counts
         model.history = checked.history.model_dump()
         model._load_parameters(checked)

@@ -4,7 +4,8 @@ Version 2 (written now): a format tag and version, the model kind, and the kind'
 which every array is an object {"dtype": "float32", "shape": [...], "data": "<base64>"} holding the
 little-endian bytes (exact, and about a quarter of the size of decimal text). Version 1 files
 (arrays as nested lists, training settings inside "config") still load. A trained model's file may
-also hold a "journey" (`tlm/journey.py`, versioned on its own), which older files simply lack.
+also hold a "journey" (`tlm/journey.py`, versioned on its own), and the counts of the words that
+`--min-count` folded ("folded_counts"), which older files simply lack.
 
 Reading never trusts the file: its size is checked before parsing, and every field against the
 schema (`tlm/schema.py`), which also decodes the arrays. Leaves out what the numbers mean (the model classes) and

@@ -123,12 +123,13 @@ def aligned_map(units_):
     return np.pad(points, ((0, 0), (0, 0), (0, 2 - points.shape[2])))
 
 
-def view(journey, word=None, n=8, frequent=5, decimals=6):
+def view(journey, word=None, n=8, frequent=5, decimals=6, vectors=DEFAULT_VECTORS):
     """Everything a page needs to replay `word` (default: the most frequent recorded word): per
     snapshot its step, epoch, losses and settling figure, the aligned map of the word, its final n
-    neighbours and `frequent` frequent words for reference, and the word's n neighbours (JSON-ready)."""
+    neighbours and `frequent` frequent words for reference, and the word's n neighbours (JSON-ready),
+    in the chosen `vectors` of the snapshots (E, W or E+W)."""
     word = word or journey.words[0]
-    units_ = units(journey)
+    units_ = units(journey, vectors)
     final = neighbours(journey, units_[-1:], word, n)[0]
     words = list(dict.fromkeys([word, *(w for w, _ in final), *journey.words[:frequent]]))
     roles = ["query"] + ["neighbour"] * len(final) + ["frequent"] * (len(words) - 1 - len(final))

@@ -27,10 +27,10 @@ from tlm.optim import SparseColumns, SparseRows
 # Proposal Q ~ count ** ALPHA: word2vec's 0.75 flattens the unigram distribution, so rarer words
 # are drawn more often than by frequency alone (taken from word2vec, not tuned here).
 ALPHA = 0.75
-# Candidates drawn per batch, measured on Gutenberg-all (bench/scale.py, README "Benchmarks"): 256,
-# 1024 and 4096 reached the full softmax's first-epoch held-out loss in about equal (256, 1024) or
-# twice (4096) the time, and 1024 ended 5 epochs lower than 256.
-DEFAULT_SAMPLES = 1024
+# Candidates drawn per batch. Measured on Gutenberg-all (bench/scale.py, docs/benchmarks.md): 256
+# reaches the full softmax's first-epoch held-out loss as soon as 1024 and ends 5 epochs 0.02 nats
+# higher, at half the time an epoch; its word vectors score the same (bench/vector_choice.py).
+DEFAULT_SAMPLES = 256
 
 
 class Sampler:
@@ -108,14 +108,16 @@ def backward(contexts, targets, candidates, ctx_emb, W_t, W_c, probs):
     return dE, dW, db
 
 
-def step(model, optimizer, sampler, contexts, targets, lr, rng):
+def step(model, optimizer, sampler, contexts, targets, lr, rng, shift=None):
     """One update with sampled softmax on a batch; returns the batch's summed sampled loss.
 
     All randomness comes from `rng` (the epoch's generator), so a resumed run draws the same
-    candidates as an uninterrupted one.
+    candidates as an uninterrupted one. `shift` (V,), added to b while training, tells the softmax
+    that frequent targets were thinned (`tlm/subsampling.py`).
     """
     candidates, log_pi = sampler.draw(rng)
-    ctx_emb, W_t, W_c, probs = forward(model.E, model.W, model.b, contexts, targets, candidates, log_pi)
+    b = model.b if shift is None else model.b + shift
+    ctx_emb, W_t, W_c, probs = forward(model.E, model.W, b, contexts, targets, candidates, log_pi)
     batch_loss = loss(probs)
     dE, dW, db = backward(contexts, targets, candidates, ctx_emb, W_t, W_c, probs)
     optimizer.update({"E": model.E, "W": model.W, "b": model.b}, {"E": dE, "W": dW, "b": db}, lr, len(targets))

@@ -97,6 +97,9 @@ class _ModelFile(_Strict):
 
     vocab: Tokens
     folded: Tokens = []
+    # How often each folded word was seen in training, in the order of `folded`; files written
+    # before these counts were kept lack them.
+    folded_counts: list[Annotated[int, Strict(), Field(ge=1)]] | None = None
     word_counts: Counts
     history: History
 
@@ -106,6 +109,12 @@ class _ModelFile(_Strict):
             raise ValueError("vocab is empty" if not self.vocab else f"vocab holds no word but {UNK}")
         if set(self.folded) & set(self.vocab):
             raise ValueError("a folded word is also in vocab")
+        if self.folded_counts is not None:
+            if len(self.folded_counts) != len(self.folded):
+                raise ValueError(f"folded_counts must hold one count per folded word ({len(self.folded)})")
+            if any(seen >= self.config.min_count for seen in self.folded_counts):  # every kind's config has it
+                raise ValueError(f"folded_counts must be below config.min_count ({self.config.min_count}): "
+                                 f"rarer words are the ones folded")
         _shape("word_counts", self.word_counts, (len(self.vocab),))
         return self
 

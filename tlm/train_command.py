@@ -13,7 +13,7 @@ from edge import argtypes, files, resources, runner, signals
 from edge.argtypes import integer, number
 from edge.console import counted, note
 from edge.errors import UserError
-from tlm import corpus, journey, persistence, training
+from tlm import corpus, journey, persistence, sampled, subsampling, training
 from tlm.base import MAX_CONTEXT, LanguageModel
 from tlm.counts import BYTES_PER_NGRAM, DEFAULT_ADD_K, MAX_ADD_K, MIN_ADD_K, CountModel
 from tlm.evaluation import held_out, perplexity
@@ -107,7 +107,7 @@ class TrainProgress:
 
 # Options of `train` that only one kind of model uses: giving one to the other kind is a mistake.
 EMBEDDING_ONLY = ("epochs", "lr", "lr_schedule", "batch_size", "optimizer", "embedding_dim", "seed", "resume",
-                  "reference", "loss", "samples", "snapshots", "snapshot_words", "threads")
+                  "reference", "loss", "samples", "subsample", "snapshots", "snapshot_words", "threads")
 COUNTS_ONLY = ("add_k",)
 LOW_MEMORY = "try a smaller embedding dimension (--embedding-dim), batch size (--batch-size) or vocabulary (--min-count)"
 
@@ -146,7 +146,7 @@ def cmd_train(args):
         val = _held_out_examples(model, val_texts, args.val_fraction)
         _plan(model, args, examples)
         with signals.StopRequests() as stop:
-            print(_training_line(texts, train_texts, model))
+            print(_training_line(texts, train_texts, model, examples))
             return _fit_and_save(args, model, examples, val, stop)
 
 
@@ -205,14 +205,24 @@ def _held_out_examples(model, val_texts, fraction):
     return val
 
 
-def _training_line(texts, train_texts, model):
+def _training_line(texts, train_texts, model, examples):
     """The first line of training output: texts, tokens, vocabulary, parameters (as word2vec and nanoGPT)."""
     names = texts[0][0] if len(texts) == 1 else f"{len(texts)} texts ({texts[0][0]}, ...)"
     tokens = sum(len(words) for words in train_texts)
     state = model.training
     return (f"Training on {names}: {counted(tokens, 'token')}, {counted(len(model.vocab), 'word')}{_folded(model)}, "
             f"{model.parameter_count():,} parameters (n={model.n}, d={model.config.embedding_dim}), "
-            f"batch {state.batch_size}, {counted(state.epochs - state.epochs_done, 'epoch')}")
+            f"batch {state.batch_size}, {counted(state.epochs - state.epochs_done, 'epoch')}{_objective(model, examples)}")
+
+
+def _objective(model, examples):
+    """What a large text trains with: sampled softmax, and how many examples thinning keeps an epoch."""
+    state = model.training
+    parts = [f"sampled softmax ({state.samples:,} candidates a batch)"] if state.loss == "sampled" else []
+    if state.subsample:
+        kept = training.examples_per_epoch(model, examples)
+        parts.append(f"{kept:,} of {len(examples):,} examples an epoch (--subsample {state.subsample:g})")
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def _folded(model):
@@ -239,7 +249,8 @@ def _resumed_model(args):
 def _plan_settings(args):
     """The plan settings given on the command line (None: not given), by `TrainingState`'s names."""
     return {"lr": args.lr, "optimizer": args.optimizer, "schedule": args.lr_schedule, "batch_size": args.batch_size,
-            "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples}
+            "engine": "reference" if args.reference else None, "loss": args.loss, "samples": args.samples,
+            "subsample": args.subsample}
 
 
 def _chosen(settings, previous):
@@ -256,6 +267,8 @@ def _check_plan(args, model):
         raise UserError("the reference loop is plain per-example SGD: use it with the sgd optimizer and batch size 1")
     if chosen["loss"] == "sampled":
         raise UserError("the reference loop trains the full softmax, not the sampled loss")
+    if chosen["subsample"]:
+        raise UserError("the reference loop is the lab's: every example, every epoch; drop --subsample")
 
 
 def _plan(model, args, examples):
@@ -363,10 +376,17 @@ def add_parser(command):
     p.add_argument("--lr-schedule", choices=training.SCHEDULES,
                    help=f"linear decay to zero over the plan, or constant (default: {plan.schedule})")
     p.add_argument("--loss", choices=training.LOSSES,
-                   help="training objective: full softmax, or sampled softmax for large vocabularies (default: full); "
+                   help=f"training objective: full softmax, or sampled softmax for large vocabularies (default: full up "
+                        f"to {training.MAX_FULL_SOFTMAX_WORDS:,} words, sampled above); "
                         "the model and its evaluation are always the full softmax")
     p.add_argument("--samples", type=integer(1, 2**31 - 1), metavar="K",
-                   help="--loss sampled: candidate words drawn per batch (default: 1024, at most the vocabulary)")
+                   help=f"--loss sampled: candidate words drawn per batch (default: {sampled.DEFAULT_SAMPLES}, at most the "
+                        "vocabulary)")
+    p.add_argument("--subsample", type=number(0, 1, high_open=True), metavar="T",
+                   help="thin frequent next words: an example whose target is a share f of the text is kept for an "
+                        "epoch with probability sqrt(T/f) + T/f, and training adds log of it to the logit (default: "
+                        f"{subsampling.DEFAULT_THRESHOLD:g} with the sampled loss above {training.MAX_FULL_SOFTMAX_WORDS:,} words, "
+                        "else 0: every example)")
     p.add_argument("--threads", type=integer(1, 1024), metavar="N",
                    help="BLAS threads (default: chosen by measuring steps as training runs, 1 or all)")
     p.add_argument("--reference", action="store_true",

@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field
 from pydantic import dataclasses as checked
 
 from edge.errors import UserError
-from tlm import batched, journey
+from tlm import batched, journey, subsampling
 from tlm.base import Whole
 from tlm.examples import join, make_examples, require_examples
 from tlm.optim import OPTIMIZERS
@@ -37,6 +37,10 @@ MAX_LR = 1000.0
 SCHEDULES = ("linear", "constant")
 ENGINES = ("fast", "reference")
 LOSSES = ("full", "sampled")  # the training objective: exact softmax, or sampled softmax (tlm/sampled.py)
+# The objective a plan gets when none is asked for: the lab's full softmax up to this many words (a
+# novel: Emma has 7,054), sampled softmax above, where the full softmax's (B, V) products make an
+# epoch slow (Gutenberg-all, 19,659 words: docs/benchmarks.md).
+MAX_FULL_SOFTMAX_WORDS = 10_000
 MAX_AUTO_BATCH = 256
 # The automatic batch size keeps at least this many updates per epoch, so a tiny corpus
 # (chuck.txt: 30 examples) trains one example at a time, exactly like the lab's loop.
@@ -112,6 +116,7 @@ class TrainingState:
     engine: Literal[ENGINES] = "fast"
     loss: Literal[LOSSES] = "full"
     samples: Whole(0, 2**31 - 1) = 0  # sampled softmax: candidate words drawn per batch
+    subsample: float = Field(default=0.0, strict=True, ge=0, lt=1)  # thinning of frequent targets (0: none)
     text: str = Field(default="", strict=True)  # fingerprint of the examples the plan started on
     optimizer_state: dict[str, Any] = field(default_factory=dict)
 
@@ -178,15 +183,23 @@ def examples_of(model, texts, required=True):
     return Examples(contexts, targets, skipped_tokens, skipped)
 
 
-def new_plan(model, examples, batch_size=None, samples=None, **settings):
+def new_plan(model, examples, batch_size=None, samples=None, loss=None, subsample=None, **settings):
     """Start a plan on `examples`; `settings` are `TrainingState`'s (epochs, lr, schedule, optimizer,
-    engine, loss), their defaults its defaults. The schedule starts again at `lr`.
+    engine), their defaults its defaults. The schedule starts again at `lr`.
 
+    `loss` None is the full softmax up to MAX_FULL_SOFTMAX_WORDS words, sampled softmax above (the
+    reference engine: always the full); `subsample` None thins frequent targets at
+    `subsampling.DEFAULT_THRESHOLD` when the sampled loss trains such a vocabulary, else not at all
+    (a short text has no word so frequent that thinning it saves time without losing it).
     `batch_size` None is `auto_batch_size` (the reference engine is always 1); `samples` None is
     sampled softmax's default. The optimizer's state carries over when the optimizer stays the same.
     """
     old = model.training
-    plan = TrainingState(**settings)
+    large = len(model.vocab) > MAX_FULL_SOFTMAX_WORDS and settings.get("engine") != "reference"
+    loss = loss or ("sampled" if large else "full")
+    if subsample is None:
+        subsample = subsampling.DEFAULT_THRESHOLD if large and loss == "sampled" else 0.0
+    plan = TrainingState(loss=loss, subsample=subsample, **settings)
     if plan.engine == "reference":
         batch_size = 1
     if plan.loss == "sampled":
@@ -236,14 +249,16 @@ def fit(model, examples, val=None, callback=None, should_stop=None, threads=None
     """
     state = model.training
     contexts, targets = examples.contexts, examples.targets
-    M, B = len(targets), min(state.batch_size, len(targets))
+    keep = _kept_share(model, targets)  # (M,) or None: every example, every epoch
+    M = examples_per_epoch(model, examples)
+    B = min(state.batch_size, M)
     step = Chooser(threads).wrap(_step_function(model, B))
     steps_per_epoch = -(-M // B)
     total_steps = state.epochs * steps_per_epoch
     recorder = journey.Recorder(model, total_steps, steps_per_epoch, val)
     with _last_complete_epoch_kept(model) as last:
         while not state.finished:
-            order, rng = _epoch_randomness(model.config.seed, state.epochs_trained, M)
+            order, rng = _epoch_randomness(model.config.seed, state.epochs_trained, len(targets), keep)
             epoch = _Epoch(state, M, steps_per_epoch, callback, should_stop)
             for start in range(0, M, B):
                 batch = order[start:start + B]
@@ -258,10 +273,27 @@ def fit(model, examples, val=None, callback=None, should_stop=None, threads=None
     return TrainReport(B, examples.skipped_tokens, examples.skipped_words)
 
 
-def _epoch_randomness(seed, epochs_trained, M):
-    """The epoch's shuffle and its generator for sampled softmax, from (seed, epochs trained): the
-    same seed gives the same model, and a resumed run shuffles exactly as one uninterrupted run would."""
+def examples_per_epoch(model, examples):
+    """How many of `examples` an epoch of the model's plan trains on (fewer than all when it thins)."""
+    keep = _kept_share(model, examples.targets)
+    return len(examples) if keep is None else subsampling.epoch_size(keep)
+
+
+def _kept_share(model, targets):
+    """(M,) each example's probability of being kept for an epoch when the plan thins frequent
+    targets (`tlm/subsampling.py`), else None."""
+    if not model.training.subsample:
+        return None
+    return subsampling.keep_probabilities(model.word_counts, model.training.subsample)[targets]
+
+
+def _epoch_randomness(seed, epochs_trained, M, keep=None):
+    """The epoch's shuffled examples (those kept, with each example's probability `keep`) and its
+    generator for sampled softmax, from (seed, epochs trained): the same seed gives the same model,
+    and a resumed run shuffles exactly as one uninterrupted run would."""
     order = np.random.default_rng([seed, epochs_trained]).permutation(M)
+    if keep is not None:
+        order = subsampling.kept(order, keep, np.random.default_rng([seed, epochs_trained, 2]))
     return order, np.random.default_rng([seed, epochs_trained, 1])
 
 
@@ -312,18 +344,22 @@ def _step_function(model, batch_size):
     params = {"E": model.E, "W": model.W, "b": model.b}
     optimizer = OPTIMIZERS[state.optimizer](params, state.optimizer_state)
     state.optimizer_state = optimizer.state
+    keep = subsampling.keep_probabilities(model.word_counts, state.subsample)  # (V,) all 1 without thinning
+    shift = subsampling.log_keep(keep) if state.subsample else None  # added to b while training
     if state.loss == "sampled":
         from tlm import sampled
 
-        sampler = sampled.Sampler(model.word_counts, state.samples)
-        return lambda contexts, targets, lr, rng: sampled.step(model, optimizer, sampler, contexts, targets, lr, rng)
+        sampler = sampled.Sampler(model.word_counts * keep, state.samples)  # the kept targets' counts
+        return lambda contexts, targets, lr, rng: sampled.step(model, optimizer, sampler, contexts, targets, lr, rng,
+                                                               shift)
     buffer = np.empty((batch_size, len(model.vocab)), dtype=model.W.dtype)  # (B, V), reused every batch
-    return lambda contexts, targets, lr, rng: _fast_step(model, optimizer, contexts, targets, lr, buffer)
+    return lambda contexts, targets, lr, rng: _fast_step(model, optimizer, contexts, targets, lr, buffer, shift)
 
 
-def _fast_step(model, optimizer, contexts, targets, lr, buffer):
+def _fast_step(model, optimizer, contexts, targets, lr, buffer, shift=None):
     """One update of the fast path on a batch; returns the batch's summed loss."""
-    ctx_emb, e, inv_s = batched.forward(model.E, model.W, model.b, contexts, out=buffer[:len(targets)])
+    b = model.b if shift is None else model.b + shift  # thinned targets: their logits told so
+    ctx_emb, e, inv_s = batched.forward(model.E, model.W, b, contexts, out=buffer[:len(targets)])
     loss = batched.loss(e, inv_s, targets)
     dE, dW, db = batched.backward(model.W, contexts, targets, ctx_emb, e, inv_s)
     optimizer.update({"E": model.E, "W": model.W, "b": model.b}, {"E": dE, "W": dW, "b": db}, lr, len(targets))

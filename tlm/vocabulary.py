@@ -3,8 +3,9 @@ composition, as `model.vocabulary`).
 
 Row i is `tokens[i]`; tokens are sorted, as the lab's `sorted(set(words))`. With `min_count` > 1,
 tokens seen fewer times in training are folded into one `<unk>` row, so the model still predicts
-every position of a text; the folded words are remembered so that a question about one of them
-says so instead of "unknown word". Leaves out counting occurrences for other purposes (the models).
+every position of a text; the folded words are remembered with how often each was seen, so that a
+question about one of them says so ("seen 1 time") instead of "unknown word". Leaves out counting
+occurrences for other purposes (the models).
 """
 
 from collections import Counter
@@ -15,6 +16,11 @@ from edge.errors import UnknownWordError, UserError
 from vectors.spelling import composed, unknown_word
 
 UNK = "<unk>"
+
+
+class FoldedWordError(UnknownWordError):
+    """A word the training text had, folded into <unk> by --min-count: it has no close spellings to
+    offer, and the page says the message itself rather than "not in the vocabulary"."""
 
 
 class WordIndex(dict):
@@ -39,15 +45,16 @@ class Vocabulary:
     ----------
     tokens : list of str
         Distinct tokens in row order.
-    folded : iterable of str
-        Words folded into `<unk>` (seen fewer than `min_count` times in training).
+    folded : dict str -> int or None
+        Words folded into `<unk>` (seen fewer than `min_count` times in training), each with how
+        often it was seen: None for the model files written before these counts were kept.
     min_count : int
         The threshold that folded them.
     """
 
-    def __init__(self, tokens=(), folded=(), min_count=1):
+    def __init__(self, tokens=(), folded=None, min_count=1):
         self.tokens = list(tokens)
-        self.folded = set(folded)
+        self.folded = dict(folded or {})
         self.min_count = min_count
         self.word_to_idx = WordIndex(self)
 
@@ -59,7 +66,7 @@ class Vocabulary:
         """
         counts = Counter(words)
         kept = [w for w, c in counts.items() if c >= min_count]
-        folded = [w for w, c in counts.items() if c < min_count]
+        folded = {w: c for w, c in counts.items() if c < min_count}
         if folded and not kept:
             raise UserError(f"every word is seen fewer than {min_count} times in training (--min-count {min_count}), "
                             f"so all would fold into {UNK}; the most frequent is seen {max(counts.values())} times")
@@ -108,9 +115,15 @@ class Vocabulary:
         return [t for t in dict.fromkeys(tokens) if t not in self]
 
     def unknown(self, word):
-        """The `UnknownWordError` for `word`: folded into <unk>, or never seen (with close spellings)."""
-        if word in self.folded:
-            return UnknownWordError(word, f"word {word!r} was folded into {UNK}: it is one of the "
-                                          f"{len(self.folded):,} words seen fewer than {self.min_count} "
-                                          f"times in training (--min-count {self.min_count})")
-        return unknown_word(word, self.tokens, len(self.tokens))
+        """The `UnknownWordError` for `word`: folded into <unk> (a `FoldedWordError`), or never seen
+        (with close spellings)."""
+        if word not in self.folded:
+            return unknown_word(word, self.tokens, len(self.tokens))
+        seen = self.folded[word]
+        if seen is None:  # an older model file: only the threshold is known
+            return FoldedWordError(word, f"word {word!r} was folded into {UNK}: it is one of the {len(self.folded):,} "
+                                         f"words seen fewer than {self.min_count} times in training "
+                                         f"(--min-count {self.min_count})")
+        return FoldedWordError(word, f"word {word!r} was seen {seen:,} time{'' if seen == 1 else 's'} in the training "
+                                     f"text; --min-count {self.min_count} folded it into {UNK}")
+

@@ -27,14 +27,17 @@ MIN_RELATION_PAIRS = 3  # a shuffle of 2 pairs can only swap them: no baseline
 RANK_CHUNK = 64  # targets per pass over the vocabulary when ranking b
 
 
-def parse_pair(text):
-    """'a:b' -> ('a', 'b') of two different words; a `UserError` for anything else."""
+def parse_pair(text, read=list):
+    """'a:b' -> ('a', 'b') of two different words, as `read` (the two typed words -> the words in a
+    model's own terms: a tlm model's transforms) gives them; a `UserError` for anything else."""
     parts = text.split(":")
     if len(parts) != 2 or not all(parts):
         raise UserError(f"write a pair as word:word (e.g. hot:cold), got {text!r}")
-    if parts[0] == parts[1]:
-        raise UserError(f"the pair {text!r} has the same word twice: it has no direction")
-    return parts[0], parts[1]
+    a, b = read(parts)
+    if a == b:  # after reading: King:king is one word to a -t lower model
+        said = "" if [a, b] == parts else f" ({a}:{b} in the model's terms)"
+        raise UserError(f"the pair {text!r} has the same word twice{said}: it has no direction")
+    return a, b
 
 
 def pair_rows(wv, pairs, skip_missing=False):

@@ -104,10 +104,12 @@ def parse_expression(line):
     return ("similar", positive, negative)
 
 
-def evaluate_expression(wv, line, n=10):
-    """Run a repl line: returns ('similar', [(word, cos)]) or ('similarity', cosine)."""
+def evaluate_expression(wv, line, n=10, read=list):
+    """Run a repl line: returns ('similar', [(word, cos)]) or ('similarity', cosine). `read` turns
+    the line's words into the vectors' own (a tlm model's transforms: `King` -> `king`)."""
     kind, *rest = parse_expression(line)
     if kind == "similarity":
-        return kind, similarity(wv, *rest)
+        return kind, similarity(wv, *read(rest))
     positive, negative = rest
-    return kind, wv.most_similar(positive, negative, topn=n)
+    words = read(positive + negative)
+    return kind, wv.most_similar(words[:len(positive)], words[len(positive):], topn=n)

@@ -95,8 +95,9 @@ def cmd_analogy(args, loaded):
 
 
 def cmd_odd_one_out(args, loaded):
-    odd = queries.odd_one_out(loaded.vectors, _words(loaded, args.words))
-    _answer(args, {"words": args.words, "odd_one_out": odd}, odd)
+    words = _words(loaded, args.words)
+    odd = queries.odd_one_out(loaded.vectors, words)
+    _answer(args, {"words": words, "odd_one_out": odd}, odd)
 
 
 def cmd_vector(args, loaded):
@@ -179,7 +180,8 @@ def cmd_repl(args, loaded):
         if not line.strip():
             continue
         try:
-            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n)
+            kind, result = queries.evaluate_expression(loaded.vectors, line, n=args.n,
+                                                       read=lambda words: _words(loaded, words))
         except UserError as e:
             note(f"wp: {e}")
             continue
@@ -286,7 +288,7 @@ def build_parser():
     p.add_argument("--restrict", type=integer(0, 2**31 - 1), default=100_000, metavar="N",
                    help="use the N most frequent words (default: 100000; 0 = all)")
 
-    directions.add_commands(command)
+    directions.add_commands(command, read=_words)
     _add_tools(command)
     return parser
 

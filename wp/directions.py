@@ -1,11 +1,13 @@
 """The commands `wp pairs`, `wp relation` and `wp axis`: parse, ask `vectors.direction_queries`,
-print (a table, a bar list, or --json), and draw --plot. `add_commands` puts them on wp's parser.
+print (a table, a bar list, or --json), and draw --plot. `add_commands` puts them on wp's parser,
+with wp's way of reading typed words in a model's own terms.
 
 Leaves out the numbers (`vectors.directions`) and loading models (`wp.cli`). The library is
 imported by the commands that use it, so that every other wp command starts without it.
 """
 
 import sys
+from functools import partial
 
 from edge import argtypes, console, files
 from edge.console import note, shown
@@ -43,10 +45,10 @@ def _table(rows):
 
 # ---- pairs ----------------------------------------------------------------------------------------
 
-def cmd_pairs(args, loaded):
+def cmd_pairs(args, loaded, read):
     from vectors import direction_queries, directions
 
-    answer = direction_queries.pairs(loaded.vectors, args.pairs, seed=args.seed)
+    answer = direction_queries.pairs(loaded.vectors, args.pairs, seed=args.seed, read=partial(read, loaded))
     if args.json:
         console.print_json(answer)
         return
@@ -60,11 +62,12 @@ def cmd_pairs(args, loaded):
 
 # ---- relation -------------------------------------------------------------------------------------
 
-def cmd_relation(args, loaded):
+def cmd_relation(args, loaded, read):
     from vectors import direction_queries
 
     plot, fmt = _plot_target(args, loaded)
-    answer = direction_queries.relation(loaded.vectors, args.pairs, set_name=args.set, seed=args.seed)
+    answer = direction_queries.relation(loaded.vectors, args.pairs, set_name=args.set, seed=args.seed,
+                                        read=partial(read, loaded))
     if answer["skipped"]:
         note(f"wp: skipped {len(answer['skipped'])} pairs with a word {loaded.name} lacks: "
              f"{' '.join(_pair(p) for p in answer['skipped'])}")
@@ -97,12 +100,12 @@ def _print_relation(answer):
 
 # ---- axis -----------------------------------------------------------------------------------------
 
-def cmd_axis(args, loaded):
+def cmd_axis(args, loaded, read):
     from vectors import direction_queries
 
     plot, fmt = _plot_target(args, loaded)
     axes = ([args.pairs] if args.pairs else []) + (args.axis or [])
-    answer = direction_queries.axes(loaded.vectors, axes, words=args.words or ())
+    answer = direction_queries.axes(loaded.vectors, axes, words=args.words or (), read=partial(read, loaded))
     if args.json:
         console.print_json(answer)
     else:
@@ -142,16 +145,18 @@ def _bars(placed):
 
 # ---- the parser -----------------------------------------------------------------------------------
 
-def add_commands(command):
+def add_commands(command, read):
     """Add pairs, relation and axis with `command(name, func, help)` (wp.cli's, which adds --model
-    and --json and returns the subparser)."""
+    and --json and returns the subparser); `read(loaded, words)` gives the typed words in the model's
+    own terms (wp.cli's, which notes each word a tlm model's transforms change)."""
     pair = argtypes.word
-    p = command("pairs", cmd_pairs, "cosine of word pairs beside random pairs of words of similar frequency")
+    p = command("pairs", partial(cmd_pairs, read=read),
+                "cosine of word pairs beside random pairs of words of similar frequency")
     p.add_argument("pairs", nargs="+", type=pair, metavar="A:B")
     p.add_argument("--seed", type=argtypes.integer(0, 2**32 - 1), default=0, help="of the random pairs (default: 0)")
 
-    p = command("relation", cmd_relation, "is a relation a direction? consistency of the offsets b - a of pairs "
-                                          "beside shuffled pairs")
+    p = command("relation", partial(cmd_relation, read=read),
+                "is a relation a direction? consistency of the offsets b - a of pairs beside shuffled pairs")
     p.add_argument("pairs", nargs="*", type=pair, metavar="A:B")
     p.add_argument("--set", metavar="NAME", type=argtypes.text(max_length=100),
                    help="a section of the Google analogies, e.g. capital-common-countries, family, gram7-past-tense")
@@ -159,8 +164,8 @@ def add_commands(command):
     p.add_argument("--plot", type=argtypes.path, metavar="FILE",
                    help="draw the pairs' words (PCA) with arrows a -> b (PNG, SVG or PDF)")
 
-    p = command("axis", cmd_axis, "place words along the direction from A to B of opposed pairs A:B (two --axis: "
-                                  "a scatter)")
+    p = command("axis", partial(cmd_axis, read=read),
+                "place words along the direction from A to B of opposed pairs A:B (two --axis: a scatter)")
     p.add_argument("pairs", nargs="*", type=pair, metavar="A:B")
     p.add_argument("--axis", nargs="+", action="append", type=pair, metavar="A:B",
                    help="the pairs of an axis (instead of, or beside, the pairs before it); give it twice for two")

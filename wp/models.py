@@ -48,6 +48,7 @@ class Loaded:
     name: str
     note: str | None = None
     lm: object = None  # the tlm model itself, when the source was a tlm file and it was asked for
+    choice: str | None = None  # a tlm file's vectors: E, W or E+W (`tlm.choice`)
 
 
 def cache_dir():
@@ -219,6 +220,7 @@ def load_file(path, allow_pickle=False, with_model=False, vectors=None):
     key = f"file-{re.sub(r'[^A-Za-z0-9_.-]', '_', path.name)[:80]}-{digest}"
     loaded = _cached(key, source, convert, str(path))
     loaded.lm = lm
+    loaded.choice = source.get("vectors")
     if lm is not None and lm.frequencies().any():  # the first model files recorded no counts
         loaded.vectors.counts = -np.sort(-lm.frequencies())  # (N,) the rows are most frequent first
     return loaded

@@ -37,3 +37,15 @@ def side_by_side(session_cache, chuck_model):
     loaded = [models.load(datapath("test_glove.txt")), models.load(str(chuck_model), with_model=True)]
     with live(create_app(loaded)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def lower_model(tmp_path_factory):
+    """The path of a tlm model trained on chuck.txt with -t lower -t alpha --min-count 2 (so 'much',
+    seen once, is folded into <unk>), once per session."""
+    from tlm.cli import main
+
+    path = tmp_path_factory.mktemp("lower") / "lower.json"
+    assert main(["train", "--filepath", str(CHUCK), "-t", "lower", "-t", "alpha", "--min-count", "2",
+                 "--output", str(path)]) == 0
+    return path

@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from tests.conftest import ROOT
+from tests.conftest import CHUCK, ROOT
 from tests.serve.serving import live
-from tlm import persistence
+from tlm import choice, persistence
 from tlm.cli import main as tlm_main
 from vectors import queries
-from vectors.maps import pca_2d
+from vectors.maps import pca_2d, word_points
 from wp import models
 from wp.cli import main as wp_main
 from wp.server.app import MAX_N, MAX_WORD, create_app
@@ -53,7 +53,7 @@ def test_models_lists_both_with_their_kind_and_no_paths(api, chuck_model):
     served = get(api, "models")["models"]
     assert [(m["index"], m["name"], m["kind"], m["words"], m["dim"]) for m in served] == [
         (0, "test_glove.txt", "vectors", 76, 50), (1, "chuck.json", "tlm", 11, 32)]
-    assert served[1]["tlm"] == {"context": 2, "transforms": [], "epochs": 5}
+    assert served[1]["tlm"] == {"context": 2, "transforms": [], "epochs": 5, "vectors": "E+W"}
     assert str(chuck_model.parent) not in json.dumps(served)
 
 
@@ -147,6 +147,46 @@ def test_tlm_questions_to_a_vectors_model_are_400(api):
         assert "is not a tlm model" in get(api, endpoint, 400, model=GLOVE)["error"]
 
 
+# ---- a tlm model's vectors: E, W or E+W, question by question -----------------------------------------
+
+@pytest.mark.parametrize("which", ["E", "W", "E+W"])
+def test_a_tlm_model_answers_with_the_vectors_asked_for_as_the_cli_does(api, run, chuck_model, which):
+    def cli(*argv):
+        return cli_json(run, wp_main, "--model", chuck_model, *argv, "--vectors", which)
+
+    def answer(endpoint, **params):
+        got = get(api, endpoint, model=CHUCK_MODEL, vectors=which, **params)
+        assert got.pop("model") == "chuck.json"
+        return got
+
+    assert answer("similar", word="wood", n=4, min_count=1)["neighbours"] == [
+        {"word": e["word"], "score": e["cosine"], "count": e["count"]} for e in cli("similar", "wood", "-n", "4",
+                                                                                    "--min-count", "1")]
+    assert answer("similarity", a="wood", b="chuck") == cli("similarity", "wood", "chuck")
+    assert answer("analogy", a="how", b="much", c="wood", n=3) == cli("analogy", "how", "much", "wood", "-n", "3")
+    words = ["how", "much", "wood", "chuck"]
+    assert answer("odd-one-out", word=words) == cli("odd-one-out", *words)
+    assert answer("pairs", pair=["how:much", "wood:chuck"]) == cli("pairs", "how:much", "wood:chuck")
+    wv = choice.word_vectors(persistence.load(chuck_model), which)
+    got = answer("map", word=["wood"], n=3)
+    assert got["words"] == ["wood", *(w for w, _ in wv.most_similar(["wood"], topn=3))]
+    np.testing.assert_allclose([[p["x"], p["y"]] for p in got["points"]], word_points(wv.vectors[wv.rows(got["words"])]),
+                               atol=1e-6)
+
+
+def test_a_question_that_names_no_vectors_gets_the_servers_choice(api, chuck_model):
+    def neighbours(client, **params):
+        return get(client, "similar", word="wood", min_count=1, **params)["neighbours"]
+
+    assert neighbours(api, model=CHUCK_MODEL) == neighbours(api, model=CHUCK_MODEL, vectors="E+W")
+    typed = api.get("/api/similar?word=wood&min_count=1&model=1&vectors=E+W")  # a + typed in a URL is a space
+    assert typed.status_code == 200 and typed.json()["neighbours"] == neighbours(api, model=CHUCK_MODEL)
+    with live(create_app([models.load(str(chuck_model), with_model=True, vectors="W")])) as url:  # wp serve --vectors W
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert get(client, "models")["models"][0]["tlm"]["vectors"] == "W"
+            assert neighbours(client) == neighbours(client, vectors="W") != neighbours(client, vectors="E+W")
+
+
 # ---- unknown words ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("endpoint, params", [
@@ -159,12 +199,25 @@ def test_tlm_questions_to_a_vectors_model_are_400(api):
 def test_unknown_word_is_404_with_close_spellings(api, endpoint, params):
     got = get(api, endpoint, 404, **params)
     assert got["word"] == "hee" and "he" in got["suggestions"] and "not in the vocabulary" in got["error"]
+    assert got["folded"] is False
 
 
 def test_a_word_only_one_model_knows(api):
     assert get(api, "similar", word="percent", n=3)["neighbours"]
     got = get(api, "similar", 404, word="percent", model=CHUCK_MODEL)
     assert got["word"] == "percent" and got["suggestions"] == []
+
+
+def test_a_folded_word_is_404_saying_how_often_it_was_seen(run, tmp_path):
+    path = tmp_path / "folded.json"
+    assert run(tlm_main, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", path)[0] == 0
+    said = run(wp_main, "--model", path, "similar", "Much")[2]
+    with live(create_app([models.load(str(path), with_model=True)])) as url:
+        response = httpx.get(f"{url}api/similar", params={"word": "Much"})
+    assert response.status_code == 404
+    assert response.json() == {"error": "word 'much' was seen 1 time in the training text; --min-count 2 folded it "
+                                        "into <unk>", "word": "much", "suggestions": [], "folded": True}
+    assert said == f"wp: error: {response.json()['error']}\n"  # the same line as the command's
 
 
 def test_unknown_context_word_is_404(api):

@@ -162,6 +162,16 @@ def _cli(run, model, *argv):
     return json.loads(out)
 
 
+def test_questions_to_each_vectors_of_a_tlm_model_at_once_get_the_commands_answers(run, chuck_model):
+    asked = [{"word": word, "vectors": which} for which in ("E", "W", "E+W") for word in ("wood", "chuck", "how")]
+    with live(create_app([models.load(str(chuck_model), with_model=True)])) as url:
+        answers = _served_answers(url, [("similar", {**params, "n": 4, "min_count": 1}) for params in asked])
+    for params, answer in zip(asked, answers):  # each from its own vectors, though asked of one model in one batch
+        expected = _cli(run, chuck_model, "similar", "--json", "-n", "4", "--min-count", "1", "--vectors", params["vectors"],
+                        params["word"])
+        assert answer["neighbours"] == [{"word": e["word"], "score": e["cosine"], "count": e["count"]} for e in expected]
+
+
 @pytest.mark.slow
 @pytest.mark.glove
 def test_questions_to_two_models_at_once_get_the_commands_answers(run, glove):

@@ -8,6 +8,7 @@ never skip, when the browser cannot start: TINYLM_CHROMIUM names it (default /us
 """
 
 import os
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -76,6 +77,19 @@ def load(page, query=""):
     """Load the page afresh, as a link or a reload does."""
     page.goto(f"/{query}")
     page.wait_for_selector("body[data-ready=yes]", state="attached")
+
+
+@contextmanager
+def own_page(browser, url, query):
+    """A page of its own (its console unwatched) on the server at `url`, loaded at `query`."""
+    context = browser.new_context(base_url=url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        load(page, query)
+        yield page
+    finally:
+        context.close()
 
 
 def go(page, query):
@@ -158,7 +172,7 @@ def test_an_analogy_shows_its_answer_and_arrows(page, api):
     assert texts(page, "#analogy-0 .analogy-line .answer") == [best]
     assert page.locator("#analogy-0-map .annotation").count() == 2  # A -> B and C -> the answer
     assert page.locator("#analogy-0-map .scatterlayer .point").count() == 8  # A, B, C and 5 answers
-    assert "“his” is not in the vocabulary of chuck.json" in page.inner_text("#analogy-1 .missing")
+    assert "“he” is not in the vocabulary of chuck.json" in page.inner_text("#analogy-1 .missing")  # the first, as wp says
     assert parse_qs(urlsplit(page.url).query)["b"] == ["his"]
 
 
@@ -190,15 +204,9 @@ def test_what_the_agreement_line_says_when_there_is_nothing_to_compare(page, bro
     assert page.inner_text("#agreement") == "Neither model knows “zzqx”: nothing to compare."
     # A bad count in a link: both models answer 400, which is not "unknown word". The browser logs the
     # 400s as console errors, so this runs on a page of its own.
-    context = browser.new_context(base_url=side_by_side)
-    try:
-        other = context.new_page()
-        other.set_default_timeout(WAIT_MS)
-        load(other, "?word=he&n=abc")
+    with own_page(browser, side_by_side, "?word=he&n=abc") as other:
         wait_shown(other, "explore", "he")
         assert other.inner_text("#agreement").startswith("Nothing to compare: n: ")
-    finally:
-        context.close()
 
 
 def test_an_unknown_word_shows_close_spellings_inline(page):
@@ -329,3 +337,63 @@ def test_neighbours_show_counts_and_the_min_count_control_hides_rare_words(page)
     assert all(s.startswith("rank ") for s in texts(page, "#explore-0 ol.neighbours .seen"))
     assert "seen fewer than 2 times hidden" in page.text_content("#explore-1")
     assert page.input_value("#min-count") == "2"
+
+
+def test_a_tlm_models_vectors_are_chosen_on_the_page(page, api):
+    from playwright.sync_api import expect
+
+    assert page.locator("#vectors-0").count() == 0  # GloVe has one vector per word: nothing to choose
+    go(page, "?word=a&n=4&min=1")
+    wait_shown(page, "explore", "a")
+    shown = {which: [x["word"] for x in api("similar", word="a", n=4, min_count=1, model=1, vectors=which)["neighbours"]]
+             for which in ("E+W", "W")}
+    assert shown["W"] != shown["E+W"]
+    listed, mapped = page.locator("#explore-1 ol.neighbours a.word"), page.locator("#explore-1-map .textpoint")
+    expect(listed).to_have_text(shown["E+W"])  # the server's --vectors, by default
+    assert page.is_checked("#vectors-1 input[value='E+W']")
+    glove = texts(page, "#explore-0 ol.neighbours a.word")
+    page.check("#vectors-1 input[value='W']")
+    expect(listed).to_have_text(shown["W"])
+    expect(mapped).to_have_text(["a", *shown["W"]])
+    assert "by cosine of the W vectors" in page.inner_text("#explore-1 .query-word")
+    assert parse_qs(urlsplit(page.url).query)["vectors1"] == ["W"]
+    assert texts(page, "#explore-0 ol.neighbours a.word") == glove
+    go(page, "?word=a&n=4&min=1&vectors1=E+W")  # a link typed by hand: its + reads as a space
+    expect(listed).to_have_text(shown["E+W"])
+    assert page.is_checked("#vectors-1 input[value='E+W']")
+    page.go_back()
+    expect(listed).to_have_text(shown["W"])
+    assert page.is_checked("#vectors-1 input[value='W']")
+
+
+@pytest.mark.slow
+def test_the_directions_and_the_journey_follow_the_choice_of_vectors(page, api):
+    from playwright.sync_api import expect
+
+    pairs = ["how:much", "wood:chuck", "could:would"]
+    page.fill("#dir-pairs", " ".join(pairs))
+    page.click("#dir-relation button")
+    wait_shown(page, "dir-relation", " ".join(pairs))
+    page.wait_for_selector("#journey-neighbours")
+    summary, journey = page.locator("#dir-relation-1 .direction-summary"), page.locator("#journey-neighbours .w")
+    for which in ("W", "E"):
+        page.check(f"#vectors-1 input[value='{which}']")
+        consistency = api("relation", pair=pairs, model=1, vectors=which)["consistency"]
+        expect(summary).to_contain_text(f"consistency {consistency:.4f} against")
+        expect(journey).to_have_text([x["word"] for x in api("journey", model=1, vectors=which)["neighbours"][-1]])
+
+
+@pytest.mark.slow  # a server and a page of its own
+def test_a_folded_word_says_how_often_it_was_seen(browser, run, tmp_path):
+    from tests.conftest import CHUCK
+    from tests.serve.serving import live
+    from tlm.cli import main as tlm
+    from wp import models
+    from wp.server.app import create_app
+
+    path = tmp_path / "folded.json"
+    assert run(tlm, "train", "--filepath", CHUCK, "-t", "lower", "--min-count", "2", "--output", path)[0] == 0
+    with live(create_app([models.load(str(path), with_model=True)])) as url, own_page(browser, url, "?word=Much") as page:
+        wait_shown(page, "explore", "Much")
+        assert page.inner_text("#explore-0 .missing") == (
+            "folded.json: word 'much' was seen 1 time in the training text; --min-count 2 folded it into <unk>.")

@@ -30,6 +30,9 @@ def test_the_endpoint_agrees_with_tlm_journey(served, chuck_model, capsys):
     assert answer["snapshots"] == printed["snapshots"] and answer["neighbours"] == printed["neighbours"]
     assert answer["words"][:4] == ["chuck"] + [x["word"] for x in printed["neighbours"][-1]]
     assert len(answer["points"]) == 15 and len(answer["points"][0]) == len(answer["words"])
+    columns = httpx.get(f"{served}api/journey", params={"word": "chuck", "n": 3, "vectors": "W"}, timeout=10).json()
+    assert tlm_main(["journey", "--model", str(chuck_model), "--word", "chuck", "-n", "3", "--vectors", "W", "--json"]) == 0
+    assert columns["neighbours"] == json.loads(capsys.readouterr().out)["neighbours"] != answer["neighbours"]
     missing = httpx.get(f"{served}api/journey", params={"word": "chuk"}, timeout=10)
     assert missing.status_code == 404 and "chuck" in missing.json()["suggestions"]
 

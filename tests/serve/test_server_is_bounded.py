@@ -35,10 +35,18 @@ def api(side_by_side):
     ("similar?word=he&n=", "n: input should be a valid integer"),
     ("similar?word=he&n=2&n=3", "give n once"),
     ("similar?word=he&word=she", "give word once"),
-    ("similar?word=he&N=3", "takes no parameter 'N'; it takes min_count, model, n, word"),
+    ("similar?word=he&N=3", "takes no parameter 'N'; it takes min_count, model, n, vectors, word"),
     ("similar?word=he&model=2", "model: input should be less than or equal to 1"),
     ("similar?word=he&model=-1", "model: input should be greater than or equal to 0"),
     ("similar?word=he&model=x", "model: input should be a valid integer"),
+    ("similar?word=wood&model=1&vectors=V", "vectors: input should be 'E', 'W' or 'E+W'"),
+    ("similar?word=wood&model=1&vectors=w", "vectors: input should be 'E', 'W' or 'E+W'"),
+    ("similar?word=wood&model=1&vectors=", "vectors: input should be 'E', 'W' or 'E+W'"),
+    ("similar?word=wood&model=1&vectors=W&vectors=E", "give vectors once"),
+    ("similar?word=he&vectors=W", "model 0 (test_glove.txt) has one vector per word; vectors=W chooses among the "
+                                  "matrices of a tlm model (E, W, E+W)"),
+    ("relation?pair=he:his&model=0&vectors=E", "model 0 (test_glove.txt) has one vector per word"),
+    ("predict?model=1&vectors=W", "/api/predict takes no parameter 'vectors'"),
     ("analogy?a=he&b=his&c=she&method=sub", "method: input should be 'add' or 'mul'"),
     ("analogy?a=he&b=his", "c is required"),
     ("odd-one-out?word=he&word=she", "needs at least 3 words"),
@@ -124,13 +132,14 @@ def test_openapi_documents_every_endpoint(api):
 ENDPOINTS = ["models", "complete", "similar", "similarity", "analogy", "odd-one-out", "map", "predict", "generate",
              "history", "explain", "journey", "nothing"]
 NAMES = ["word", "a", "b", "c", "n", "k", "model", "method", "prefix", "limit", "context", "prompt", "length",
-         "temperature", "top_k", "seed", "target", "lr", "step", "other"]
+         "temperature", "top_k", "seed", "target", "lr", "step", "vectors", "other"]
 VALUES = st.one_of(
     st.text(max_size=12),
     st.text(alphabet="he sitowudcmab", min_size=1, max_size=6),  # often real words of both models
     st.integers(-2**70, 2**70).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["0", "1", "-1", "add", "mul", "he", "wood", "how much", "nan", "inf", "1e309", "", " ", "ö"]),
+    st.sampled_from(["0", "1", "-1", "add", "mul", "he", "wood", "how much", "nan", "inf", "1e309", "", " ", "ö", "E", "W",
+                     "E+W"]),
     st.text(min_size=90, max_size=120),
 )
 

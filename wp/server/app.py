@@ -5,10 +5,15 @@ map coordinates, directions (pairs, relations, axes), and for tlm models next-wo
 samples, the training history and journey, and one prediction explained.
 Answers round scores to 6 decimals, as the commands' `--json` output does, so both agree.
 
+A tlm model answers its vector questions with the vectors a request names (`vectors=E|W|E+W`), by
+default the server's `--vectors`; a model with one vector per word takes no such choice. A tlm model
+reads every word a question names through its tokenizer transforms (`Served.query_words`: `King` is
+`king` to a `-t lower` model), as `wp` does, and the answer gives the words as it read them.
+
 Every query parameter is checked before any work: its type, its range, the length of every word
 and list, and that it is one this endpoint takes, given once (a list parameter may repeat). A bad
 one is answered 400 `{"error": message}`; a word outside a model's vocabulary 404 `{"error",
-"word", "suggestions"}`. No request can name a file: the page comes from the fixed `static/`
+"word", "suggestions", "folded"}`. No request can name a file: the page comes from the fixed `static/`
 folder and Plotly's script from the installed `plotly` package.
 
 Leaves out loading models (`wp.models`, `wp.server.catalog`) and running the server (`running`).
@@ -25,14 +30,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BeforeValidator
 from starlette.exceptions import HTTPException
 
 from edge.console import finite
 from edge.errors import UnknownWordError, UserError
 from tlm import choice, explain, replay
 from tlm.tokenizer import detokenize, tokenize
+from tlm.vocabulary import FoldedWordError
 from vectors import direction_queries, queries, relation_sets
 from vectors.maps import word_points
+from vectors.word_vectors import WordVectors
 from wp.server import catalog
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -113,7 +121,10 @@ def _validation_message(errors):
 # ---- errors: every one a JSON answer with a message ------------------------------------------------
 
 async def _unknown_word(request, e):
-    return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions}, status_code=404)
+    # `folded`: a word the training text had, which --min-count folded into <unk> (the message says how often
+    # it was seen); the page shows that message instead of "not in the vocabulary".
+    return JSONAnswer({"error": str(e), "word": e.word, "suggestions": e.suggestions,
+                       "folded": isinstance(e, FoldedWordError)}, status_code=404)
 
 
 async def _bad_request(request, e):
@@ -177,6 +188,17 @@ async def _chosen(request: Request,
 
 
 Model = Annotated[catalog.Served, Depends(_chosen)]
+# A + typed into a URL reaches the server as a space: `vectors=E+W` typed by hand means E+W.
+Choice = Annotated[Literal[choice.VECTORS] | None, BeforeValidator(lambda v: "E+W" if v == "E W" else v),
+                   Query(description="a tlm model's word vectors: E (rows of E), W (columns of W) or E+W (default: "
+                                     "the server's --vectors)")]
+
+
+async def _vectors(model: Model, vectors: Choice = None):
+    return model.chosen(vectors)
+
+
+Vectors = Annotated[WordVectors, Depends(_vectors)]  # the vectors a question is asked of (`vectors`, or the default)
 
 
 @api.get("/models")
@@ -192,11 +214,12 @@ def complete(prefix: Word, model: Model, limit: Count = 10):
 
 
 @api.get("/similar")
-def similar(word: Word, model: Model, n: Count = 10, min_count: Annotated[int | None, Query(ge=1)] = None):
+def similar(word: Word, model: Model, wv: Vectors, n: Count = 10,
+            min_count: Annotated[int | None, Query(ge=1)] = None):
     """The n nearest neighbours of a word by cosine, each with its training count (a tlm model,
     whose neighbours seen fewer than min_count times are hidden) or frequency rank. A tlm model
     reads the word through its transforms: `word` is the word asked about, as it read it."""
-    wv, word = model.vectors, model.query_word(word)
+    word, = model.query_words([word])
     ranked = queries.similar(wv, [word], n=n, restrict=choice.shown(wv, f"model {model.index} ({model.name})",
                                                                    min_count))
     kind, numbers = queries.frequency(wv, [w for w, _ in ranked])
@@ -205,31 +228,34 @@ def similar(word: Word, model: Model, n: Count = 10, min_count: Annotated[int | 
 
 
 @api.get("/similarity")
-def similarity(a: Word, b: Word, model: Model):
-    """Cosine similarity of two words."""
-    cosine = queries.similarity(model.vectors, a, b)
+def similarity(a: Word, b: Word, model: Model, wv: Vectors):
+    """Cosine similarity of two words (as the model read them)."""
+    a, b = model.query_words([a, b])
+    cosine = queries.similarity(wv, a, b)
     return {"model": model.name, "a": a, "b": b, "cosine": round(cosine, DECIMALS)}
 
 
 @api.get("/analogy")
-def analogy(a: Word, b: Word, c: Word, model: Model, n: Count = 5, method: Literal["add", "mul"] = "add"):
+def analogy(a: Word, b: Word, c: Word, model: Model, wv: Vectors, n: Count = 5,
+            method: Literal["add", "mul"] = "add"):
     """a is to b as c is to ?: the n best answers (3CosAdd or 3CosMul), input words excluded."""
-    answers = queries.analogy(model.vectors, a, b, c, n=n, method=method)
+    a, b, c = model.query_words([a, b, c])
+    answers = queries.analogy(wv, a, b, c, n=n, method=method)
     return {"model": model.name, "a": a, "b": b, "c": c, "method": method, "answers": _ranked(answers)}
 
 
 @api.get("/odd-one-out")
-def odd_one_out(word: Words, model: Model):
+def odd_one_out(word: Words, model: Model, wv: Vectors):
     """The word that does not fit with the others (at least 3)."""
-    return {"model": model.name, "words": word, "odd_one_out": queries.odd_one_out(model.vectors, word)}
+    words = model.query_words(word)
+    return {"model": model.name, "words": words, "odd_one_out": queries.odd_one_out(wv, words)}
 
 
 @api.get("/map")
-def word_map(word: Words, model: Model, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
+def word_map(word: Words, model: Model, wv: Vectors, n: Annotated[int, Query(ge=0, le=MAX_N)] = 0):
     """2-D coordinates (first two principal components of the unit vectors) of the words and
     of the n nearest neighbours of their mean."""
-    wv = model.vectors
-    words = list(dict.fromkeys(word))  # each word once, in order
+    words = list(dict.fromkeys(model.query_words(word)))  # each word once, in order
     if n:
         words += [w for w, _ in queries.similar(wv, words, n=n)]
     points = word_points(wv.vectors[wv.rows(words)])  # (len(words), 2)
@@ -273,13 +299,15 @@ def history(model: Model):
 
 @api.get("/journey")
 def journey(model: Model, word: Annotated[str | None, Query(min_length=1, max_length=MAX_WORD)] = None,
-            n: Count = 8):
+            n: Count = 8, vectors: Choice = None):
     """The training journey recorded in a tlm model file: snapshots, an aligned map of the word,
-    its final neighbours and a few frequent words, and the word's neighbours at each snapshot."""
+    its final neighbours and a few frequent words, and the word's neighbours at each snapshot, in the
+    chosen vectors of the snapshots."""
     lm = model.language_model()
     if word:
-        lm.index(word)
-    return {"model": model.name, **replay.view(replay.require(lm, model.name), word, n)}
+        word, = model.query_words([word])
+    recorded = replay.require(lm, model.name)
+    return {"model": model.name, **replay.view(recorded, word, n, vectors=vectors or model.choice)}
 
 
 @api.get("/explain")
@@ -305,21 +333,21 @@ def relation_set_names():
 
 
 @api.get("/pairs")
-def pairs(pair: Pairs, model: Model, seed: Seed = 0):
+def pairs(pair: Pairs, model: Model, wv: Vectors, seed: Seed = 0):
     """Cosine of each pair a:b beside random pairs of words of similar frequency."""
-    return {"model": model.name, **direction_queries.pairs(model.vectors, pair, seed=seed)}
+    return {"model": model.name, **direction_queries.pairs(wv, pair, seed=seed, read=model.query_words)}
 
 
 @api.get("/relation")
-def relation(model: Model, pair: Pairs = [], set: Annotated[str | None, Query(max_length=MAX_WORD)] = None,
-             seed: Seed = 0):
+def relation(model: Model, wv: Vectors, pair: Pairs = [],
+             set: Annotated[str | None, Query(max_length=MAX_WORD)] = None, seed: Seed = 0):
     """Consistency of the offsets b - a of typed pairs or of a relation set, beside shuffled pairs,
     with the pairs' words on a 2-D map."""
-    answer = direction_queries.relation(model.vectors, pair, set_name=set, seed=seed, points=True)
+    answer = direction_queries.relation(wv, pair, set_name=set, seed=seed, points=True, read=model.query_words)
     return {"model": model.name, **answer}
 
 
 @api.get("/axis")
-def axis(x: Pairs, model: Model, y: Pairs = [], word: Words = []):
+def axis(x: Pairs, model: Model, wv: Vectors, y: Pairs = [], word: Words = []):
     """Words placed on the axis of pairs `x` (and on that of pairs `y`): their cosines with it."""
-    return {"model": model.name, **direction_queries.axes(model.vectors, [x] + ([y] if y else []), word)}
+    return {"model": model.name, **direction_queries.axes(wv, [x] + ([y] if y else []), word, read=model.query_words)}

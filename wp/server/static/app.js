@@ -8,10 +8,12 @@ const SHARED_COLOUR = "#2f855a";
 const QUERY_COLOUR = "#1a202c";
 const ARROW_COLOUR = "#c53030";
 const HELD_OUT_COLOUR = "#805ad5";
-const STATE_KEYS = ["word", "n", "min", "a", "b", "c", "method", "s1", "s2", "odd"];
-const PANELS = {  // panel -> the state keys it shows
+const CHOSEN = ["vectors0", "vectors1"];  // the state key of each model's choice of vectors (tlm models)
+const STATE_KEYS = ["word", "n", "min", "a", "b", "c", "method", "s1", "s2", "odd", ...CHOSEN];
+const PANELS = {  // panel -> the state keys of its form (and each asks the models' vectors, CHOSEN)
   explore: ["word", "n", "min"], analogy: ["a", "b", "c", "method"], similarity: ["s1", "s2"], odd: ["odd"],
 };
+const VECTORS = ["E", "W", "E+W"];  // a tlm model's word vectors (tlm/choice.py)
 const INPUTS = {word: "word", n: "n", min: "min-count", a: "a", b: "b", c: "c", method: "method", s1: "s1", s2: "s2", odd: "odd-words"};
 const PLOT_CONFIG = {scrollZoom: true, displaylogo: false, responsive: true,
                      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"]};
@@ -59,6 +61,9 @@ function stateFromURL() {
   for (const key of STATE_KEYS) {
     if (query.get(key)) read[key] = query.get(key);
   }
+  for (const key of CHOSEN) {  // a + typed into the address bar reads as a space: vectors1=E+W is E+W
+    if (read[key] === "E W") read[key] = "E+W";
+  }
   return read;
 }
 
@@ -74,6 +79,9 @@ function fillInputs() {
   for (const [key, id] of Object.entries(INPUTS)) {
     $(id).value = state[key] || (key === "n" ? "10" : key === "method" ? "add" : "");
   }
+  for (const input of document.querySelectorAll(".vectors-choice input")) {
+    input.checked = input.value === vectorsOf(models[Number(input.dataset.model)]);
+  }
 }
 
 /* Show new queries: a new history entry, then the panels whose queries changed (or `panel`, asked again). */
@@ -88,7 +96,11 @@ function navigate(changes, panel) {
 
 function renderChanged(previous, also) {
   for (const [panel, keys] of Object.entries(PANELS)) {
-    if (panel === also || keys.some((key) => state[key] !== previous[key])) RENDER[panel]();
+    if (panel === also || [...keys, ...CHOSEN].some((key) => state[key] !== previous[key])) RENDER[panel]();
+  }
+  if (CHOSEN.some((key) => state[key] !== previous[key])) {  // the panels drawn on request, asked again
+    redrawDirections();  // directions.js
+    redrawJourney();  // journey.js
   }
 }
 
@@ -98,6 +110,31 @@ window.addEventListener("popstate", () => {
   fillInputs();
   renderChanged(previous);
 });
+
+// ---- a tlm model's vectors: E, W or E+W -------------------------------------------------------------
+
+/* The vectors a tlm model answers with: the page's choice, else the server's (its --vectors). */
+function vectorsOf(model) {
+  return state[CHOSEN[model.index]] || model.tlm.vectors;
+}
+
+/* The parameters of a question to `model`: its index and, when the page chose them, its vectors (a
+   choice in a link for a model with one vector per word is sent too: the server says what is wrong). */
+function asked(model, params) {
+  return {...params, model: model.index, vectors: state[CHOSEN[model.index]]};
+}
+
+/* The control of a tlm model's vectors; a vector file (GloVe) has one vector per word, and none. */
+function vectorsChoice(model) {
+  const key = CHOSEN[model.index];
+  const group = element("fieldset", {id: `vectors-${model.index}`, class: "vectors-choice",
+                                     style: `--model: ${MODEL_COLOURS[model.index]}`},
+    element("legend", {}, `${model.name} answers with`),
+    ...VECTORS.map((value) => element("label", {},
+      element("input", {type: "radio", name: key, value, "data-model": model.index}), ` ${value}`)));
+  group.addEventListener("change", (event) => navigate({[key]: event.target.value}));
+  return group;
+}
 
 // ---- pieces shared by the panels -------------------------------------------------------------------
 
@@ -121,8 +158,12 @@ function wordLink(word) {
   return link;
 }
 
-/* An answer that is not a result: a word the model does not know (with close spellings), or a bad query. */
+/* An answer that is not a result: a word the model does not know (with close spellings), a word its
+   training folded into <unk> (the server says how often it was seen), or a bad query. */
 function problem(answer, model) {
+  if (answer.status === 404 && answer.body.folded) {
+    return element("p", {class: "missing"}, model ? `${model.name}: ${answer.body.error}.` : `${answer.body.error}.`);
+  }
   if (answer.status === 404 && answer.body.word !== undefined) {
     const note = element("p", {class: "missing"}, "“", element("strong", {}, answer.body.word), "” is not in the vocabulary",
                          model ? ` of ${model.name}.` : ".");
@@ -137,6 +178,13 @@ function problem(answer, model) {
 
 function score(value) {
   return value.toFixed(4);
+}
+
+/* A tlm model reads typed words through its transforms, as wp does (King is king to a -t lower model):
+   the words it read otherwise than typed, said beside its answer; "" when it read them as typed. */
+function readAs(typed, read) {
+  const changed = typed.map((word, i) => [word, read[i]]).filter(([word, as]) => word !== as);
+  return changed.length ? ` (the model reads ${changed.map(([word, as]) => `${word} as ${as}`).join(", ")})` : "";
 }
 
 /* Plotly reads labels as a little HTML: a word like "<unk>" or "a&b" must reach it as entities. */
@@ -216,8 +264,8 @@ async function renderExplore() {
   }
   $("explore-columns").setAttribute("aria-busy", "true");
   // Only a tlm model knows how often each word was seen: min_count is asked of it alone.
-  const answers = await Promise.all(models.map((model) => ask("similar", {word, n: state.n || 10, model: model.index,
-                                                                          min_count: model.kind === "tlm" ? state.min : null})));
+  const answers = await Promise.all(models.map((model) => ask("similar", asked(model, {
+    word, n: state.n || 10, min_count: model.kind === "tlm" ? state.min : null}))));
   if (ticket !== tickets.explore) return;
   const lists = answers.map((answer) => (answer.ok ? answer.body.neighbours.map((x) => x.word) : null));
   const shared = new Set(models.length === 2 && lists[0] && lists[1] ? lists[0].filter((w) => lists[1].includes(w)) : []);
@@ -263,7 +311,7 @@ async function showColumn(panel, model, answer, shape) {
     element("span", {class: "score"}, score(x.score)),
     x.count !== undefined ? element("span", {class: "seen"}, `seen ${x.count.toLocaleString("en")}`) :
       x.rank !== undefined ? element("span", {class: "seen"}, `rank ${x.rank.toLocaleString("en")}`) : null))));
-  const points = await ask("map", {word: mapWords, model: model.index});
+  const points = await ask("map", asked(model, {word: mapWords}));
   if (points.ok) {
     drawMap(map, points.body.points, colour, arrows);
   } else {
@@ -273,11 +321,12 @@ async function showColumn(panel, model, answer, shape) {
 }
 
 function showNeighbours(model, word, answer, shared) {
-  // A tlm model reads the word through its transforms: the answer says which word it looked up.
+  // The answer says which word the model looked up: a tlm model reads it through its transforms.
   return showColumn("explore", model, answer, ({word: read, neighbours}) => ({
-    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, read),
-                   read === word ? "" : ` (${word} as the model reads it)`, " by cosine",
-                   model.kind === "tlm" ? `, words seen fewer than ${state.min || 3} times hidden:` : ":"),
+    intro: element("p", {class: "query-word"}, "Nearest to ", element("strong", {}, read), readAs([word], [read]),
+                   " by cosine",
+                   model.kind === "tlm" ? ` of the ${vectorsOf(model)} vectors, words seen fewer than ${state.min || 3} `
+                     + "times hidden:" : ":"),
     ranked: neighbours,
     rowClass: (x) => (shared.has(x.word) ? "shared" : ""),
     mapWords: [read, ...neighbours.map((x) => x.word)],
@@ -295,18 +344,20 @@ async function renderAnalogy() {
     clearColumns("analogy");
     return;
   }
-  const answers = await Promise.all(models.map((model) => ask("analogy", {a, b, c, method, n: 5, model: model.index})));
+  const answers = await Promise.all(models.map((model) => ask("analogy", asked(model, {a, b, c, method, n: 5}))));
   if (ticket !== tickets.analogy) return;
-  await Promise.all(models.map((model, i) => showAnalogy(model, answers[i], {a, b, c})));
+  await Promise.all(models.map((model, i) => showAnalogy(model, answers[i], [a, b, c])));
   if (ticket === tickets.analogy) $("analogy-columns").dataset.shown = [a, b, c, method].join(" ");
 }
 
-function showAnalogy(model, answer, {a, b, c}) {
-  const inputs = new Set([a, b, c]);
-  return showColumn("analogy", model, answer, ({answers}) => {
+/* The words as the model read them (`typed`, as typed) name the answer and its map. */
+function showAnalogy(model, answer, typed) {
+  return showColumn("analogy", model, answer, ({a, b, c, answers}) => {
+    const inputs = new Set([a, b, c]);
     const best = answers[0].word;
     return {
-      intro: element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best)),
+      intro: element("p", {class: "analogy-line"}, `${a} : ${b} :: ${c} : `, element("strong", {class: "answer"}, best),
+                     readAs(typed, [a, b, c])),
       ranked: answers,
       rowClass: (x, i) => (i === 0 ? "best" : ""),
       mapWords: [a, b, c, ...answers.map((x) => x.word)],
@@ -326,7 +377,7 @@ async function renderSimilarity() {
     result.replaceChildren();
     return;
   }
-  const answers = await Promise.all(models.map((model) => ask("similarity", {a: s1, b: s2, model: model.index})));
+  const answers = await Promise.all(models.map((model) => ask("similarity", asked(model, {a: s1, b: s2}))));
   if (ticket !== tickets.similarity) return;
   result.replaceChildren(...models.map((model, i) => {
     const answer = answers[i];
@@ -334,8 +385,9 @@ async function renderSimilarity() {
     if (!answer.ok) {
       row.append(problem(answer, model));
     } else {
-      const cosine = answer.body.cosine;
-      row.append(element("p", {class: "cosine"}, `cos(${s1}, ${s2}) = `, element("strong", {}, score(cosine))),
+      const {a, b, cosine} = answer.body;  // the words as the model read them
+      row.append(element("p", {class: "cosine"}, `cos(${a}, ${b}) = `, element("strong", {}, score(cosine)),
+                         readAs([s1, s2], [a, b])),
                  element("span", {class: "meter", title: "−1 … 0 … 1"},
                          element("span", {style: `left: ${(cosine + 1) * 50}%`})));
     }
@@ -351,15 +403,15 @@ async function renderOdd() {
     result.replaceChildren();
     return;
   }
-  const answers = await Promise.all(models.map((model) => ask("odd-one-out", {word: words, model: model.index})));
+  const answers = await Promise.all(models.map((model) => ask("odd-one-out", asked(model, {word: words}))));
   if (ticket !== tickets.odd) return;
   result.replaceChildren(...models.map((model, i) => {
     const answer = answers[i];
     const row = element("div", {class: "result-row"}, modelHeading(model, "h4"));
     if (answer.ok) {
-      const odd = answer.body.odd_one_out;
+      const {words: read, odd_one_out: odd} = answer.body;  // the words as the model read them
       row.append(element("p", {}, element("strong", {class: "answer"}, odd), " does not fit with ",
-                         words.filter((w) => w !== odd).join(", "), "."));
+                         read.filter((w) => w !== odd).join(", "), readAs(words, read), "."));
     } else {
       row.append(problem(answer, model));
     }
@@ -462,7 +514,13 @@ async function start() {
     return;
   }
   models = answer.body.models;
+  state = stateFromURL();  // before the panels that ask with it (the journey, at once)
   $("served").replaceChildren(...servedLine());
+  const choices = models.filter((model) => model.kind === "tlm").map(vectorsChoice);
+  if (choices.length) {
+    $("vectors-choices").replaceChildren(...choices, element("span", {class: "hint"},
+      "E: each word as context (the input rows), W: as the next word (the output columns), E+W: the sum of its two unit vectors"));
+  }
   document.body.classList.toggle("side-by-side", models.length === 2);
   columnsFor("explore");
   columnsFor("analogy");
@@ -482,7 +540,6 @@ async function start() {
     $("tlm-columns").append(card);
     return setUpLanguageModel(model, card);
   }));
-  state = stateFromURL();
   fillInputs();
   renderChanged({});
   document.body.dataset.ready = "yes";

@@ -20,11 +20,17 @@ async function setUpDirections() {
   });
 }
 
+/* Called by app.js when a model's vectors change: the answers shown are asked again. */
+function redrawDirections() {
+  if ($("dir-relation-columns").dataset.shown !== undefined) renderRelation();
+  if ($("dir-axis-columns").dataset.shown !== undefined) renderAxes();
+}
+
 async function renderRelation() {
   const ticket = tickets.relation = (tickets.relation || 0) + 1;
   const set = $("dir-set").value;
   const params = set ? {set} : {pair: spaced($("dir-pairs").value)};
-  const answers = await Promise.all(models.map((model) => ask("relation", {...params, model: model.index})));
+  const answers = await Promise.all(models.map((model) => ask("relation", asked(model, params))));
   if (ticket !== tickets.relation) return;
   models.forEach((model, i) => showRelation(model, answers[i]));
   $("dir-relation-columns").dataset.shown = set || $("dir-pairs").value.trim();
@@ -53,7 +59,7 @@ function showRelation(model, answer) {
 async function renderAxes() {
   const ticket = tickets.axes = (tickets.axes || 0) + 1;
   const params = {x: spaced($("dir-x").value), y: spaced($("dir-y").value), word: spaced($("dir-words").value)};
-  const answers = await Promise.all(models.map((model) => ask("axis", {...params, model: model.index})));
+  const answers = await Promise.all(models.map((model) => ask("axis", asked(model, params))));
   if (ticket !== tickets.axes) return;
   models.forEach((model, i) => showAxes(model, answers[i]));
   $("dir-axis-columns").dataset.shown = [$("dir-x").value, $("dir-y").value, $("dir-words").value].join(" | ").trim();

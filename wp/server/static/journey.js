@@ -53,8 +53,12 @@ function stopJourney() {
 
 async function showJourney() {
   stopJourney();
+  const ticket = tickets.journey = (tickets.journey || 0) + 1;
   const body = $("journey-body");
-  const answer = await ask("journey", {model: $("journey-model").value, word: $("journey-word").value.trim()});
+  const model = models[Number($("journey-model").value)];
+  const typed = $("journey-word").value.trim();
+  const answer = await ask("journey", asked(model, {word: typed}));
+  if (ticket !== tickets.journey) return;  // a later question (another word, other vectors) answers instead
   if (!answer.ok) {
     body.replaceChildren(problem(answer));
     return;
@@ -69,7 +73,8 @@ async function showJourney() {
     element("div", {class: "query"}, play, slider, element("span", {id: "journey-step", class: "hint"})),
     element("div", {class: "columns"},
       element("div", {class: "column"}, element("div", {id: "journey-map", class: "chart map"})),
-      element("div", {class: "column"}, element("h4", {}, `Nearest recorded words to “${journey.word}”`),
+      element("div", {class: "column"}, element("h4", {}, `Nearest recorded words to “${journey.word}”`,
+                                                typed ? readAs([typed], [journey.word]) : ""),
               element("ol", {id: "journey-neighbours", class: "results"}),
               element("h4", {}, "Training loss at the snapshots"), element("div", {id: "journey-curve", class: "chart"}))));
   slider.addEventListener("input", () => drawJourneyFrame(journey, Number(slider.value)));
@@ -85,6 +90,11 @@ async function showJourney() {
     }, JOURNEY_PLAY_MS);
   });
   drawJourneyFrame(journey, last);
+}
+
+/* Called by app.js when a model's vectors change: the journey shown again, in them. */
+function redrawJourney() {
+  if ($("journey-body").dataset.shown !== undefined) showJourney();
 }
 
 /* Called by app.js's start with the served tlm models. */
