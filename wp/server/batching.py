@@ -41,7 +41,7 @@ class _Asked:
 
 class _Part:
     """Some blocks of a model's rows and the questions going round them. Only its scanner touches
-    `going`, `at` and `scan`; `joining` is shared (under the `Batcher`'s lock)."""
+    `going`, `at`, `scan` and `found`; `joining` is shared (under the `Batcher`'s lock)."""
 
     def __init__(self, unit, blocks):
         self.unit, self.blocks = unit, blocks  # the first row of each block
@@ -49,6 +49,7 @@ class _Part:
         self.joining = []  # _Asked
         self.going = []  # (_Asked, the block it joined at)
         self.scan = None  # the `nearest.Scan` of the questions going round, made again when they change
+        self.found = []  # (questions, rows) of each block scanned since they last changed
 
 
 class Batcher:
@@ -90,58 +91,73 @@ class Batcher:
         """Scanner i: round and round part i of every model's rows while questions are there."""
         while True:
             with self._lock:
-                while not (busy := self._busy(i)):
+                while not (work := self._work(i)):
                     self._lock.wait()
-            for part in busy:
-                self._step(part)
+            for part, joining in work:
+                self._step(part, joining)
 
-    def _busy(self, i):
-        """Part i of the models' rows where questions go round, once those waiting have joined
-        (under the lock)."""
-        parts = [parts[i] for _, parts in self._parts.values() if i < len(parts)]
-        for part in parts:
-            _join(part)
-        return [part for part in parts if part.going]
+    def _work(self, i):
+        """[(part, the questions joining it now)] for part i of the models' rows where questions
+        go round or join (under the lock)."""
+        work = []
+        for _, parts in self._parts.values():
+            if i < len(parts) and ((joining := _admitted(parts[i])) or parts[i].going):
+                work.append((parts[i], joining))
+        return work
 
-    def _step(self, part):
-        """Scan the part's next block for the questions going round it; those that have come round
-        leave it, and have their candidates once every part is done with them."""
-        asked = [a for a, _ in part.going]
+    def _step(self, part, joining):
+        """Scan the part's next block for the questions going round it, the `joining` ones with them;
+        those that have come round leave it, and have their candidates once every part is done with
+        them."""
+        asked, error = [a for a, _ in part.going] + joining, None
         try:
+            if joining:
+                _hand_over(part)
+                part.going += [(a, part.at) for a in joining]
+                part.scan = None
             if part.scan is None:
-                part.scan = nearest.Scan([a.question for a in asked], [a.threshold for a in asked],
+                part.scan = nearest.Scan([a.question for a, _ in part.going], [a.threshold for a, _ in part.going],
                                          nearest.rounding_error(part.unit))
             first = part.blocks[part.at]
-            questions, rows = part.scan(part.unit[first:first + nearest.BLOCK], first)
-            for a, found in zip(asked, nearest.by_question(len(asked), questions, rows)):
-                a.found.append(found)
+            part.found.append(part.scan(part.unit[first:first + nearest.BLOCK], first))
+            part.at = (part.at + 1) % len(part.blocks)
+            done = [a for a, joined in part.going if joined == part.at]
+            if done:
+                _hand_over(part)
+                part.going, part.scan = [(a, joined) for a, joined in part.going if joined != part.at], None
         except Exception as e:  # MemoryError, above all: each request reports it
-            part.going, part.scan = [], None
-            with self._lock:
-                for a in asked:
-                    if not a.future.done():
-                        a.future.set_exception(e)
-            return
-        part.at = (part.at + 1) % len(part.blocks)
-        done = [a for a, joined in part.going if joined == part.at]
+            part.going, part.scan, part.found = [], None, []
+            done, error = asked, e
         if done:
-            part.going, part.scan = [(a, joined) for a, joined in part.going if joined != part.at], None
             with self._lock:
                 for a in done:
                     a.parts_left -= 1
-                    if not a.parts_left and not a.future.done():
+                    if error is not None and not a.future.done():
+                        a.future.set_exception(error)
+                    elif not a.parts_left and not a.future.done():
                         a.future.set_result(None)
 
 
-def _join(part):
-    """Join the questions waiting at `part` to those going round it, from its next block, as many as
-    MAX_COLUMNS allows (under the lock)."""
+def _admitted(part):
+    """The questions waiting at `part` that join it now: as many as MAX_COLUMNS allows beside
+    those going round (under the lock)."""
     columns = sum(len(asked.question.columns) for asked, _ in part.going)
-    while part.joining and (not part.going or columns + len(part.joining[0].question.columns) <= MAX_COLUMNS):
-        asked = part.joining.pop(0)
-        part.going.append((asked, part.at))
-        columns += len(asked.question.columns)
-        part.scan = None
+    admitted = []
+    while part.joining and (not (part.going or admitted)
+                            or columns + len(part.joining[0].question.columns) <= MAX_COLUMNS):
+        admitted.append(part.joining.pop(0))
+        columns += len(admitted[-1].question.columns)
+    return admitted
+
+
+def _hand_over(part):
+    """Give the questions going round `part` the candidates it has found for them since they last
+    changed (one split for many blocks)."""
+    if part.found:
+        questions, rows = (np.concatenate(found) for found in zip(*part.found))
+        for (asked, _), found in zip(part.going, nearest.by_question(len(part.going), questions, rows)):
+            asked.found.append(found)
+        part.found = []
 
 
 class BatchedVectors(WordVectors):
