@@ -1,21 +1,26 @@
-"""The best-scoring words of many questions in one pass over the unit rows: the questions' query
-vectors multiplied by all N rows at once (one matrix product), then, per question, only the rows
-that can be among its best k scored again, exactly, and ranked.
+"""The best-scoring words of questions over the unit rows: each question's query vectors
+multiplied by all N rows, block by block and side by side with other questions', keeping only the
+rows that can be among its best k; those are then scored again, exactly, and ranked.
 
 Why again: a float32 product's columns differ in their last bits with the number of columns
-multiplied together, so a question asked in a batch and alone would rank near-ties differently.
+multiplied together, so a question asked with others and alone would rank near-ties differently.
 The product only chooses candidates; every answer is scored in float64 from the same float32 rows
 and query vectors, row by row (elementwise products summed, which no other row changes), and
-ranked by that score, ties to the lower row. A batch of one (the commands) and of many (the server)
-give the same answers.
+ranked by that score, ties to the lower row. A question asked alone (the commands) and with many
+others (the server) gets the same answer.
 
 Choosing candidates without sorting N scores (an `argpartition` over (32, 400,000) scores costs
 more than the product): the k-th largest of a sample of the scores (every SAMPLE-th row) is no
-larger than the k-th largest of all of them. Taking the sample's lower bounds and every row's
-upper bound (the float32 score widened by its rounding error) keeps every row whose exact score
-can reach the top k: about SAMPLE x k rows.
+larger than the k-th largest of all of them. Taking the sample's lower bounds (`threshold`) and
+every row's upper bound (the float32 score widened by its rounding error) keeps every row whose
+exact score can reach the top k: about SAMPLE x k rows. A `Scan` multiplies a block of BLOCK rows
+by the query vectors of the questions asked together and compares the scores with their thresholds
+while they are in the cache: the (M, N) scores are never written out, and the blocks can be
+scanned in any order, by any thread, with questions joining and leaving between blocks
+(`wp.server.batching`, whose scanners go round the rows).
 
-Shapes: N rows, d dimensions, m query vectors of one question, M of the batch, n candidates.
+Shapes: N rows, d dimensions, m query vectors of one question, M of the questions asked together,
+r rows of a block, G 3CosMul questions of one shape, n candidates.
 Leaves out words (`word_vectors`) and building the query vectors (`WordVectors.question`).
 """
 
@@ -25,8 +30,9 @@ import numpy as np
 
 SAMPLE = 64  # every 64th row's score bounds the k-th largest from below
 COSMUL_EPSILON = 1e-6  # gensim's guard against dividing by a zero product
+BLOCK = 8192  # rows multiplied at once: their (BLOCK, 32) float32 scores, 1 MB, stay in the cache
+PACK = 4  # query vectors are multiplied in groups of 4 (`Scan`)
 CHUNK = 8192  # candidate rows scored exactly at once: bounds the float64 temporaries
-FEW_COLUMNS = 8  # up to this many query vectors, the product is taken the other way round (`best`)
 WIDEN = 1e-5  # relative widening of 3CosMul's bounds, for their own float32 rounding
 
 
@@ -51,24 +57,100 @@ def scores(cosines, question):
     return shifted[:p].prod(axis=0) / (shifted[p:].prod(axis=0) + COSMUL_EPSILON)
 
 
+def _cosmul_bound(cosines, positive, err, side):
+    """Bounds (G, r) of the exact 3CosMul scores of G questions of one shape from their float32
+    cosines (G, m, r) within `err` of the exact ones: lower (side -1) or upper (side +1), widened for
+    their own rounding."""
+    shifted = (cosines + 1) / 2  # (G, m, r), each within err / 2 of the exact
+    e = side * err / 2
+    top = np.maximum(shifted[:, :positive] + e, 0).prod(axis=1)
+    bottom = np.maximum(shifted[:, positive:] - e, 0).prod(axis=1)
+    return top / (bottom + COSMUL_EPSILON) * (1 + side * WIDEN)
+
+
 def _kth_largest(values, k):
-    return np.partition(values, len(values) - k)[len(values) - k]
+    """The k-th largest of `values` (n,); -inf where there are no more than k (nothing is bounded)."""
+    return np.partition(values, len(values) - k)[len(values) - k] if len(values) > k else -np.inf
 
 
-def _candidates(cosines, question, err, k):
-    """The rows (n,) whose exact score can be among the k largest, from float32 cosines (m, N)
-    within `err` of the exact ones: those whose upper bound reaches the sample's k-th lower bound."""
-    N = cosines.shape[1]
-    if N // SAMPLE <= k:
-        return np.arange(N)
-    if question.method == "add":  # bounds: the cosine -+ err
-        return np.flatnonzero(cosines[0] >= _kth_largest(cosines[0, ::SAMPLE], k) - 2 * err)
-    shifted = (cosines + 1) / 2  # (m, N)
-    p, e = question.positive, err / 2
-    sample = shifted[:, ::SAMPLE]
-    lower = np.maximum(sample[:p] - e, 0).prod(axis=0) / ((sample[p:] + e).prod(axis=0) + COSMUL_EPSILON)
-    upper = (shifted[:p] + e).prod(axis=0) / (np.maximum(shifted[p:] - e, 0).prod(axis=0) + COSMUL_EPSILON)
-    return np.flatnonzero(upper * (1 + WIDEN) >= _kth_largest(lower, k) * (1 - WIDEN))
+def rounding_error(unit):
+    """How far a float32 cosine of unit rows (N, d) can be from the exact one: twice the rounding
+    bound of a float32 dot product of d terms of unit vectors (d * 2**-24)."""
+    return unit.shape[1] * 2.0**-23
+
+
+def threshold(unit, question):
+    """What the upper bound of the question's score must reach in a row that can be among its k
+    best (k its topn plus its excluded rows): the k-th largest lower bound over the sample rows."""
+    err = rounding_error(unit)
+    cosines = (unit[::SAMPLE] @ question.columns.T).T  # (m, N / SAMPLE)
+    if question.method == "add":
+        lower = cosines[0] - err
+    else:
+        lower = _cosmul_bound(cosines[None], question.positive, err, -1)[0]
+    return _kth_largest(lower, question.topn + len(question.exclude))
+
+
+def _by_shape(cosines, columns, shape):
+    """The cosines (G, m, r), contiguous, of the G 3CosMul questions of one `shape` (m, positive)
+    whose query vectors are `columns` (a slice) of cosines (r, M)."""
+    return np.ascontiguousarray(cosines[:, columns].T).reshape(-1, shape[0], len(cosines))
+
+
+class Scan:
+    """Questions asked together, laid out to find their candidates in blocks of rows: their query
+    vectors side by side, 3CosAdd's first, then 3CosMul's by shape.
+
+    A 3CosAdd question is one column: a row is its candidate when its cosine reaches its threshold
+    less the rounding error, which one comparison of a block with `limits` tests for all of them at
+    once. 3CosMul questions of one shape have their upper bounds computed together.
+    """
+
+    def __init__(self, questions, thresholds, err):
+        self.err = err
+        adds = [i for i, q in enumerate(questions) if q.method == "add"]
+        shapes = {}  # (m, positive) -> the 3CosMul questions of that shape
+        for i, q in enumerate(questions):
+            if q.method == "mul":
+                shapes.setdefault((len(q.columns), q.positive), []).append(i)
+        order = adds + [i for members in shapes.values() for i in members]
+        columns = np.concatenate([questions[i].columns for i in order])  # (M, d)
+        # OpenBLAS multiplies by 4 query vectors at a time: 5 to 7 took longer than 8 (measured), so
+        # zero vectors, never compared, fill up the last 4.
+        filler = np.zeros((-len(columns) % PACK if len(columns) > PACK // 2 else 0, columns.shape[1]), np.float32)
+        self.columns = np.concatenate([columns, filler]).T  # (d, M + filler)
+        limits = np.full(self.columns.shape[1], np.inf, dtype=np.float32)  # none for 3CosMul's columns
+        limits[:len(adds)] = [thresholds[i] - err for i in adds]
+        self.limits = np.tile(limits, (BLOCK, 1))  # (BLOCK, M + filler): compared element by element
+        self.owner = np.array(adds, dtype=np.int64)  # the question of each 3CosAdd column
+        self.cosmul = []  # per shape: (shape, its columns, its questions (G,), their thresholds (G, 1))
+        start = len(adds)
+        for shape, members in shapes.items():
+            where = slice(start, start + shape[0] * len(members))
+            self.cosmul.append((shape, where, np.array(members),
+                                np.array([thresholds[i] for i in members], dtype=np.float32)[:, None]))
+            start = where.stop
+
+    def __call__(self, rows, first):
+        """(questions (n,), rows (n,)) of the candidates among `rows` (r, d), numbered from `first`."""
+        cosines = rows @ self.columns  # (r, M + filler), in the cache
+        found_questions, found_rows = [], []
+        if len(self.owner):
+            row, column = np.divmod(np.flatnonzero(cosines >= self.limits[:len(rows)]), cosines.shape[1])
+            found_questions.append(self.owner[column])
+            found_rows.append(row + first)
+        for shape, where, members, thresholds in self.cosmul:
+            upper = _cosmul_bound(_by_shape(cosines, where, shape), shape[1], self.err, +1)  # (G, r)
+            g, row = np.divmod(np.flatnonzero(upper >= thresholds), len(rows))
+            found_questions.append(members[g])
+            found_rows.append(row + first)
+        return np.concatenate(found_questions), np.concatenate(found_rows)
+
+
+def by_question(count, questions, rows):
+    """Candidate `rows` (n,) of `questions` (n,) numbered 0 to count - 1: [(n_i,) rows] per question."""
+    order = np.argsort(questions, kind="stable")
+    return np.split(rows[order], np.cumsum(np.bincount(questions, minlength=count))[:-1])
 
 
 def exact_cosines(rows, columns):
@@ -81,27 +163,19 @@ def exact_cosines(rows, columns):
     return out
 
 
-def _best(unit, question, cosines, err):
-    """(rows (k,), scores (k,)) of one question, best first, from its float32 cosines (m, N)."""
-    k = min(question.topn + len(question.exclude), len(unit))
-    candidates = _candidates(cosines, question, err, k)  # (n,)
+def ranked(unit, question, candidates):
+    """(rows (k,), scores (k,)) of one question, best first, from its candidate rows (n,)."""
     exact = scores(exact_cosines(unit[candidates], question.columns), question)  # (n,)
     order = np.lexsort((candidates, -exact))  # best first, ties to the lower row
-    rows, ranked = candidates[order], exact[order]
+    rows, exact = candidates[order], exact[order]
     keep = ~np.isin(rows, question.exclude)
-    return rows[keep][:question.topn], ranked[keep][:question.topn]
+    return rows[keep][:question.topn], exact[keep][:question.topn]
 
 
 def best(unit, questions):
     """[(rows, scores)] per question, best first, for `questions` over the unit rows (N, d)."""
-    columns = np.concatenate([q.columns for q in questions])  # (M, d)
-    # The one pass over the rows. For a few query vectors (N, d) @ (d, M) is up to 3x faster than
-    # (M, d) @ (d, N) (measured); for more, reading its result's strided columns costs more than that.
-    cosines = (unit @ columns.T).T if len(columns) <= FEW_COLUMNS else columns @ unit.T  # (M, N)
-    # Twice the rounding bound of a float32 dot product of d terms of unit vectors (d * 2**-24).
-    err = unit.shape[1] * 2.0**-23
-    answers, start = [], 0
-    for q in questions:
-        answers.append(_best(unit, q, cosines[start:start + len(q.columns)], err))
-        start += len(q.columns)
-    return answers
+    unit = np.asarray(unit)  # a memory map's slices would each go through np.memmap's Python code
+    scan = Scan(questions, [threshold(unit, q) for q in questions], rounding_error(unit))
+    found = [scan(unit[first:first + BLOCK], first) for first in range(0, len(unit), BLOCK)]
+    candidates = by_question(len(questions), *(np.concatenate(parts) for parts in zip(*found)))
+    return [ranked(unit, q, rows) for q, rows in zip(questions, candidates)]

@@ -33,26 +33,26 @@ class Speller:
     def __init__(self, candidates):
         self.candidates = list(candidates)
         self._known = set(self.candidates)
-        self._lengths = np.fromiter(map(len, self.candidates), dtype=np.int64, count=len(self.candidates))  # (C,)
+        count = len(self.candidates)
+        self._lengths = np.fromiter(map(len, self.candidates), dtype=np.int64, count=count)  # (C,)
         codes = np.frombuffer("".join(self.candidates).encode("utf-32-le"), dtype=np.uint32)  # (L,) every character
         # (A,) the distinct characters, and (L,) each character as an index into them
-        self._alphabet, self._letters = np.unique(codes, return_inverse=True)
-        self._owner = np.repeat(np.arange(len(self.candidates)), self._lengths)  # (L,) whose character it is
+        self._alphabet, letters = np.unique(codes, return_inverse=True)
+        owner = np.repeat(np.arange(count), self._lengths)  # (L,) whose character it is
+        # (P,) the distinct (character, candidate) pairs, grouped by character: the candidates that
+        # have character a, and how many times, are _holders and _times[_starts[a]:_starts[a + 1]]
+        pairs, self._times = np.unique(letters * count + owner, return_counts=True)
+        self._holders = pairs % count
+        self._starts = np.searchsorted(pairs // count, np.arange(len(self._alphabet) + 1))
 
     def _plausible(self, word, cutoff):
         """The candidates whose quick-ratio bound with `word` is at least `cutoff`."""
-        counts = Counter(word)
-        chars = list(counts)  # (K,)
-        codes = np.array([ord(c) for c in chars], dtype=np.uint32)  # (K,)
-        where = np.minimum(np.searchsorted(self._alphabet, codes), len(self._alphabet) - 1)  # (K,)
-        known = self._alphabet[where] == codes  # (K,) characters some candidate has
-        column = np.full(len(self._alphabet), -1)  # alphabet index -> the word's character number, or -1
-        column[where[known]] = np.flatnonzero(known)
-        slot = column[self._letters]  # (L,)
-        hit = slot >= 0
-        per_char = np.bincount(self._owner[hit] * len(chars) + slot[hit], minlength=len(self.candidates) * len(chars))
-        in_word = np.array([counts[c] for c in chars])  # (K,)
-        shared = np.minimum(per_char.reshape(len(self.candidates), len(chars)), in_word).sum(axis=1)  # (C,)
+        shared = np.zeros(len(self.candidates), dtype=np.int64)  # (C,) characters each has in common with word
+        for char, times in Counter(word).items():
+            a = np.searchsorted(self._alphabet, ord(char))
+            if a < len(self._alphabet) and self._alphabet[a] == ord(char):
+                have = slice(self._starts[a], self._starts[a + 1])
+                shared[self._holders[have]] += np.minimum(self._times[have], times)
         total = self._lengths + len(word)
         bound = np.where(total > 0, 2.0 * shared / np.maximum(total, 1), 1.0)  # difflib's ratio formula
         return [self.candidates[i] for i in np.flatnonzero(bound >= cutoff)]

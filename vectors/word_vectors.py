@@ -149,8 +149,11 @@ class WordVectors:
 
     def answer(self, questions, restrict=None):
         """[[(word, score)]] for many questions in one pass over the first `restrict` rows."""
-        return [[(self.words[i], float(s)) for i, s in zip(rows.tolist(), scores)]
-                for rows, scores in nearest.best(self.unit[:restrict], questions)]
+        return [self.named(*ranked) for ranked in nearest.best(self.unit[:restrict], questions)]
+
+    def named(self, rows, scores):
+        """[(word, score)] of ranked rows (k,) and their scores (k,)."""
+        return [(self.words[i], float(s)) for i, s in zip(rows.tolist(), scores)]
 
     def most_similar(self, positive, negative=(), topn=10, restrict=None):
         """Words nearest by cosine to the mean of the positive words' unit vectors minus the

