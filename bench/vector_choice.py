@@ -105,8 +105,8 @@ def levers_table(workdir, glove):
     """Gutenberg-all by the default command and with each lever changed, default vectors, beside skip-gram."""
     rows, frequent = [], None
     for label, extra in LEVERS.items():
-        slug = "-".join(extra).replace("--", "").replace(".", "") or "defaults"
-        lm, seconds = trained(workdir / f"all-{slug}.json", ALL + extra)
+        slug = "-".join(extra).replace("--", "").replace(".", "")
+        lm, seconds = trained(workdir / (f"all-{slug}.json" if extra else "all.json"), ALL + extra)  # the defaults: the run above
         frequent = frequent or [w for w in choice.word_vectors(lm, "E").words if w != UNK]
         rows.append((f"tlm {label}{f' ({seconds:.1f} s)' if seconds else ''}, {choice.DEFAULT_VECTORS}",
                      choice.word_vectors(lm)))

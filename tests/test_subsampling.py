@@ -59,7 +59,7 @@ def test_a_thinned_model_still_predicts_the_text_as_it_is(loss):
     the text has it: the logits were told log keep while training. Without that it would say ~11%."""
     text = unigram_text()
     model = TinyLanguageModel(n=2, embedding_dim=4, seed=1)
-    model.train(text, epochs=4, lr=0.05, loss=loss, samples=6, subsample=0.01)
+    model.train(text, epochs=4, lr=0.05, loss=loss, samples=6 if loss == "sampled" else None, subsample=0.01)
     keep = subsampling.keep_probabilities(model.word_counts, 0.01)[model.vocab.index("the")]
     assert keep < 0.25
     contexts = training.examples_of(model, [unigram_text(seed=1)[:2000]]).contexts
@@ -119,6 +119,13 @@ def test_the_training_line_says_how_many_examples_an_epoch_keeps(tmp_path, run):
                          "--output", tmp_path / "m.json")
     assert code == 0, err
     assert "of 30 examples an epoch (--subsample 0.05)" in out.splitlines()[0]
+
+
+def test_samples_need_a_sampled_plan_chosen_or_by_default(tmp_path, run):
+    code, _, err = run(main, "train", "--filepath", CHUCK, "--samples", "4", "--output", tmp_path / "m.json")
+    assert code == 1 and err.count("\n") == 1 and "full softmax (11 words" in err and "--loss sampled" in err
+    V = training.MAX_FULL_SOFTMAX_WORDS + 1
+    assert plan_for([f"w{i}" for i in range(V)], samples=64).samples == 64  # sampled by default: no --loss needed
 
 
 def test_the_reference_loop_refuses_thinning(tmp_path, run):

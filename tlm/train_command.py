@@ -95,8 +95,6 @@ def _check_options(args):
     if given:
         options = ", ".join("--" + name.replace("_", "-") for name in given)
         raise UserError(f"a {args.kind} model does not use {options}; drop it, or choose the other --kind")
-    if args.samples is not None and args.loss != "sampled" and not args.resume:
-        raise UserError("--samples is the number of candidates of --loss sampled; add --loss sampled or drop it")
     if args.resume and (args.snapshots, args.snapshot_words) != (None, None):
         raise UserError("--snapshots and --snapshot-words set up a new model's journey; --resume continues the one it has")
 

@@ -199,6 +199,10 @@ def new_plan(model, examples, batch_size=None, samples=None, loss=None, subsampl
     loss = loss or ("sampled" if large else "full")
     if subsample is None:
         subsample = subsampling.DEFAULT_THRESHOLD if large and loss == "sampled" else 0.0
+    if samples and loss != "sampled":
+        raise UserError(f"the number of candidates (--samples) is sampled softmax's, and this plan trains the full "
+                        f"softmax ({len(model.vocab):,} words: sampled is the default above "
+                        f"{MAX_FULL_SOFTMAX_WORDS:,}); add --loss sampled or drop --samples")
     plan = TrainingState(loss=loss, subsample=subsample, **settings)
     if plan.engine == "reference":
         batch_size = 1
