@@ -13,7 +13,9 @@ the listed words are.
 
 With --levers, one more table: Gutenberg-all trained with the default command and with one option
 changed at a time (the levers of the SimLex gap: candidates, thinning, epochs, dimension, context,
-batch, optimizer), each model's default vectors beside gensim's skip-gram on the same tokens.
+batch, optimizer), each model's default vectors beside gensim's skip-gram on the same tokens; and
+where SimLex parts them: its pairs both cover, by how often the rarer word of a pair was seen, each
+model's Spearman and mean cosine beside the mean human rating.
 
 The models go to --workdir (default bench/.vectors/) and are reused when there.
 """
@@ -23,6 +25,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 from tlm import choice, corpus, persistence
 from tlm.cli import main as tlm_main
@@ -47,6 +51,7 @@ LEVERS = {"defaults (S 256, --subsample 1e-4, 5 epochs)": [], "--samples 1024": 
 MIN_COUNTS = (1, 2, 3, 5, 10)
 QUERIES = 500  # the most frequent words whose neighbour lists the --min-count table reads
 LAB_WORDS = ["emma", "mr", "mrs", "i", "am", "harriet", "knightley"]  # the lab commands' query words
+BANDS = ((3, 20), (20, 100), (100, 500), (500, None))  # times the rarer word of a SimLex pair was seen
 
 
 def trained(path, argv):
@@ -112,6 +117,28 @@ def levers_table(workdir, glove):
                      choice.word_vectors(lm)))
     rows.append(gensim_row([corpus.ALL_GUTENBERG], 3, sg=1))
     table(rows, frequent, glove, neighbours=0)
+    bands_table(rows[0][1], rows[-1][1])
+
+
+def bands_table(tlm_wv, sgns_wv):
+    """SimLex-999 by how often the rarer word of a pair was seen in training: pairs, mean human rating,
+    and per model Spearman and mean cosine (pairs both models cover)."""
+    pairs = benchmarks.read_pairs(benchmarks.datapath(benchmarks.PAIR_SETS["SimLex-999"]))
+    rows = [{benchmarks.fold(w): i for i, w in reversed(list(enumerate(wv.words)))} for wv in (tlm_wv, sgns_wv)]
+    seen = {w: int(tlm_wv.counts[i]) for w, i in rows[0].items()}
+    both = [(a, b, rating) for a, b, rating in pairs if all(a in r and b in r for r in rows)]
+    print("| rarer word seen | pairs | mean rating | tlm ρ | tlm mean cosine | skip-gram ρ | skip-gram mean cosine |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for low, high in BANDS + ((3, None),):
+        band = [(a, b, r) for a, b, r in both if low <= min(seen[a], seen[b]) and (high is None or min(seen[a], seen[b]) < high)]
+        cells = []
+        for wv, row in zip((tlm_wv, sgns_wv), rows):
+            rho = benchmarks.word_pairs(wv, "SimLex-999", only={(a, b) for a, b, _ in band}).spearman
+            cosine = np.mean([wv.unit[row[a]] @ wv.unit[row[b]] for a, b, _ in band])
+            cells += [f"{rho:.3f}", f"{cosine:.3f}"]
+        label = "all" if (low, high) == (3, None) else f"{low}-{high - 1}" if high else f"{low} or more"
+        print(f"| {label} | {len(band)} | {np.mean([r for *_, r in band]):.2f} | {' | '.join(cells)} |")
+    print()
 
 
 def min_count_table(lm, glove):

@@ -190,7 +190,7 @@ def new_plan(model, examples, batch_size=None, samples=None, loss=None, subsampl
     `loss` None is the full softmax up to MAX_FULL_SOFTMAX_WORDS words, sampled softmax above (the
     reference engine: always the full); `subsample` None thins frequent targets at
     `subsampling.DEFAULT_THRESHOLD` when the sampled loss trains such a vocabulary, else not at all
-    (a short text has no word so frequent that thinning it saves time without losing it).
+    (every word of a short text is frequent in it: thinning would leave it too few examples).
     `batch_size` None is `auto_batch_size` (the reference engine is always 1); `samples` None is
     sampled softmax's default. The optimizer's state carries over when the optimizer stays the same.
     """
