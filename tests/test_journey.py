@@ -152,6 +152,14 @@ def test_a_model_without_a_journey_and_an_unrecorded_word_get_one_line(tmp_path,
     assert_clean_error(*run(main, "journey", "--model", few, "--word", "chuk")[::2], "tlm", "chuck")
 
 
+def test_unk_is_never_recorded_and_says_why(tmp_path, run):
+    folded = tmp_path / "folded.json"
+    assert run(main, "train", "--filepath", CHUCK, "--min-count", "2", "--output", folded)[0] == 0
+    code, _, err = run(main, "journey", "--model", folded, "--word", "<unk>")
+    assert_clean_error(code, err, "tlm", "<unk> is not recorded", "folded at training")
+    assert "--snapshot-words" not in err  # a larger K would not record it either
+
+
 def test_a_resumed_run_continues_the_journey(tmp_path, run):
     path = tmp_path / "chuck.json"
     assert run(main, "train", "--filepath", CHUCK, "--epochs", "2", "--output", path)[0] == 0

@@ -14,6 +14,7 @@ import numpy as np
 from edge.errors import UserError
 from tlm.choice import DEFAULT_VECTORS
 from tlm.journey import DEFAULT_WORDS
+from tlm.vocabulary import UNK
 from vectors.word_vectors import unit_rows
 
 SETTLE_K = 10  # the final neighbours whose share is the settling figure
@@ -35,6 +36,9 @@ def rows_of(journey, words):
     """The journey's rows of `words`, or a `UserError` for a word it did not record."""
     index = {w: i for i, w in enumerate(journey.words)}
     for word in words:
+        if word == UNK:
+            raise UserError(f"{UNK} is not recorded: it stands for the words --min-count folded at training, "
+                            f"not a word of the text")
         if word not in index:
             raise UserError(f"{word!r} is not among the recorded words: a journey records only the {len(journey.words)} "
                             f"most frequent words (tlm train --snapshot-words K, default {DEFAULT_WORDS}); "

@@ -80,6 +80,11 @@ def test_bad_parameter_is_400_with_a_message(api, query, needle):
     assert needle in response.json()["error"]
 
 
+@pytest.mark.parametrize("query", ["similar?word=he&model=2", "map?word=he&model=2"])
+def test_a_parameter_read_by_two_checks_is_named_once(api, query):
+    assert api.get(f"/api/{query}").json() == {"error": "model: input should be less than or equal to 1"}
+
+
 def test_a_second_model_that_is_not_served(chuck_model):
     with live(create_app([models.load(str(chuck_model), with_model=True)])) as url:
         response = httpx.get(f"{url}api/similar?word=wood&model=1")

@@ -115,7 +115,7 @@ def _validation_message(errors):
             name += f" (item {int(where[1]) + 1})"
         parts.append(f"{name} is required" if error["type"] == "missing"
                      else f"{name}: {error['msg'][:1].lower()}{error['msg'][1:]}")
-    return "; ".join(parts)
+    return "; ".join(dict.fromkeys(parts))  # a parameter two dependencies read (model) is named once
 
 
 # ---- errors: every one a JSON answer with a message ------------------------------------------------
