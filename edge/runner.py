@@ -29,7 +29,7 @@ def run(prog, build_parser, argv):
     """
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+        previous = {signal.SIGINT: signal.signal(signal.SIGINT, signals.raise_interrupted),
                     signal.SIGTERM: signal.signal(signal.SIGTERM, signals.raise_terminated)}
     guarded = sys.stdout = console.GuardedStdout(sys.stdout)
     try:
@@ -55,7 +55,8 @@ def run(prog, build_parser, argv):
         guarded.flush()
         sys.stdout = guarded.stream
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # else stopping: the rest of a doubled signal waits for exit
+                signal.signal(signum, handler)
     if guarded.failure is not None and not isinstance(guarded.failure, BrokenPipeError):
         console.note(f"{prog}: error: cannot write to standard output: {guarded.failure.strerror or guarded.failure}")
         status = status or EXIT_ERROR

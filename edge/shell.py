@@ -5,7 +5,9 @@ library never reads standard input). Leaves out what the names are (the commands
 """
 
 import code
+import signal
 import sys
+import threading
 
 
 class _Console(code.InteractiveConsole):
@@ -52,6 +54,9 @@ def interact(title, names, hint):
             readline.parse_and_bind("tab: complete")
         except ImportError:  # no readline on this platform: the shell still works
             pass
+    interrupt = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is threading.main_thread():  # every Ctrl-C, not only the first, as in Python's shell
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _Console(namespace, filename="<stdin>").interact(banner=banner, exitmsg="")
     except SystemExit as e:  # exit(), quit(), sys.exit(): their status, as Python gives it
@@ -59,4 +64,7 @@ def interact(title, names, hint):
             return e.code or 0
         print(e.code, file=sys.stderr)
         return 1
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, interrupt)
     return 0

@@ -4,7 +4,7 @@ Python turns SIGINT into a `KeyboardInterrupt` wherever the program happens to b
 save in half, and SIGTERM kills the process without cleaning up. Here:
 
 - `Terminated` is SIGTERM as an exception (installed by `runner.run`), so cleanup runs and the exit
-  status is 143;
+  status is 143; once a command is stopping, later signals are ignored until it has exited;
 - `StopRequests` (training, serving) records the first SIGINT/SIGTERM for the loop to read at a
   safe point and ignores the rest: `uv run` forwards Ctrl-C to its child while the terminal also
   signals the process group, so one key press often arrives twice.
@@ -24,8 +24,19 @@ class Terminated(BaseException):
     """SIGTERM arrived: stop like Ctrl-C does, with exit status 143."""
 
 
-def raise_terminated(signum, frame):
-    raise Terminated()
+def _raising(exception):
+    """A handler that raises `exception` at the first SIGINT or SIGTERM and ignores both after it:
+    the second of a doubled signal (`uv run` forwards one, the terminal or `timeout` signals the
+    whole group) must not cut short the cleanup the first one started."""
+    def handler(signum, frame):
+        for s in STOP_SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        raise exception()
+    return handler
+
+
+raise_interrupted = _raising(KeyboardInterrupt)
+raise_terminated = _raising(Terminated)
 
 
 class StopRequests:

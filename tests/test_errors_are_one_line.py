@@ -5,6 +5,7 @@ do not apply, files that are missing, folders, damaged or foreign, and paths wit
 import gzip
 import json
 import shutil
+import signal
 
 import numpy as np
 import pytest
@@ -276,7 +277,6 @@ def test_a_word_with_a_line_separator_stays_on_its_line(run, tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_while_starting_up_is_quiet(tmp_path):
-    import signal
     import time
 
     from tests.conftest import random_text, start
@@ -288,3 +288,23 @@ def test_ctrl_c_while_starting_up_is_quiet(tmp_path):
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum, status, word", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_a_burst_of_signals_while_working_gives_one_line(tmp_path, signum, status, word):
+    # `timeout` or a terminal signal the whole group and `uv run` forwards one more: the signals after the
+    # first must not interrupt the cleanup it started (a traceback) or say it again.
+    import os
+    import time
+
+    from tests.conftest import start
+
+    process = start("tlm", "train", "--kind", "counts", "--gutenberg", "all", "--output", tmp_path / "m.json")
+    time.sleep(2)  # reading and counting the texts, past the start-up
+    for _ in range(100):
+        os.killpg(process.pid, signum)
+        time.sleep(0.002)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == status and err.splitlines() == [f"tlm: {word}"], err
+    assert not (tmp_path / "m.json").exists()

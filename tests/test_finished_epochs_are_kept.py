@@ -96,3 +96,15 @@ def test_uv_run_double_ctrl_c_saves_the_finished_epoch(text, tmp_path):
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err and "saved the model after" in err, err
     assert persistence.load(path).training.epochs_done >= 1
+
+
+def test_a_run_that_diverges_saves_the_epochs_it_finished(tmp_path, run):
+    path = tmp_path / "m.json"
+    code, out, err = run(tlm, "train", "--filepath", CHUCK, "--lr", "1", "--lr-schedule", "constant", "--epochs", 40,
+                         "--output", path)
+    assert code == 1 and len(err.splitlines()) == 1 and "diverged" in err, err
+    model = persistence.load(path)
+    done = model.training.epochs_done
+    assert 1 <= done < 40 and f"saved the {done} complete epochs before it to {path}" in err
+    assert out.splitlines()[-1].startswith(f"Epoch {done}/40")
+    assert no_temp_files(tmp_path)

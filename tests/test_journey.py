@@ -115,6 +115,15 @@ def test_cli_prints_steps_neighbours_and_pairs(tmp_path, run):
     assert float(pair[-1].split()[1]) == pytest.approx(model.similarity("chuck", "wood"), abs=0.01)
 
 
+def test_asking_for_more_neighbours_than_recorded_gives_all_the_others(tmp_path, run):
+    path = tmp_path / "chuck.json"
+    assert run(main, "train", "--filepath", CHUCK, "--output", path)[0] == 0
+    code, out, err = run(main, "journey", "--model", path, "--word", "wood", "-n", "50", "--json")
+    assert code == 0, err
+    for row in json.loads(out)["neighbours"]:
+        assert len(row) == 10 and "wood" not in [x["word"] for x in row] and None not in [x["cosine"] for x in row]
+
+
 @pytest.mark.slow
 def test_gif_has_a_frame_per_snapshot_and_bad_paths_get_one_line(tmp_path, run):
     from PIL import Image

@@ -117,6 +117,32 @@ def test_the_interruption_message_says_how_to_finish(text, tmp_path):
 
 
 
+def test_a_sampled_model_takes_a_new_plan_of_the_full_softmax(tmp_path, run):
+    from tests.conftest import CHUCK
+
+    path = tmp_path / "m.json"
+    assert run(main, "train", "--filepath", CHUCK, "--loss", "sampled", "--samples", 4, "--epochs", 1,
+               "--output", path)[0] == 0
+    for engine in ([], ["--reference"]):
+        code, _, err = run(main, "train", "--filepath", CHUCK, "--resume", "--epochs", 1, "--loss", "full", *engine,
+                           "--output", path)
+        assert code == 0, err
+        assert (persistence.load(path).training.loss, persistence.load(path).training.samples) == ("full", 0)
+
+
+def test_finishing_a_plan_takes_the_options_that_started_it(text, tmp_path, run):
+    # A batch larger than the text and more candidates than words were trained as the whole text and
+    # every word: the same command with --resume finishes the plan.
+    path = tmp_path / "m.json"
+    options = ["--filepath", text, "--loss", "sampled", "--samples", 100_000, "--batch-size", 100_000, "--lr", "0.01"]
+    assert run(main, "train", *options, "--epochs", 1, "--output", path)[0] == 0
+    doc = json.loads(path.read_text())
+    doc["training"]["epochs"] = 2  # as if stopped after 1 of 2 epochs
+    path.write_text(json.dumps(doc))
+    code, _, err = run(main, "train", *options, "--resume", "--output", path)
+    assert code == 0 and "finishing its plan, epochs 2-2 of 2" in err, err
+
+
 def test_the_reference_loop_refuses_the_adam_plan_it_would_resume(tmp_path, run):
     from tests.conftest import CHUCK
 

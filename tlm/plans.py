@@ -42,8 +42,12 @@ def model(config, resume=None):
 
 
 def _chosen(settings, previous):
-    """The settings of a new plan: those given, else (resuming) the previous plan's."""
-    return {name: getattr(previous, name) if given is None and previous else given for name, given in settings.items()}
+    """The settings of a new plan: those given, else (resuming) the previous plan's; its number of
+    candidates only where the new plan trains sampled softmax too (--loss full on a sampled model)."""
+    chosen = {name: getattr(previous, name) if given is None and previous else given for name, given in settings.items()}
+    if settings["samples"] is None and chosen["loss"] != "sampled":
+        chosen["samples"] = None
+    return chosen
 
 
 def check(settings, previous=None):
@@ -90,7 +94,7 @@ def start(model, examples, settings, epochs=None, resumed=None):
     without `epochs`) finish its saved plan exactly; returns the note that says which, or None."""
     old = model.training
     if resumed and epochs is None and not old.finished:
-        return _finish(old, settings, examples, resumed)
+        return _finish(model, settings, examples, resumed)
     previous = old if resumed else None
     epochs = epochs or training.DEFAULTS.epochs
     training.new_plan(model, examples, epochs=epochs,
@@ -106,10 +110,12 @@ def start(model, examples, settings, epochs=None, resumed=None):
             f"trained so far)")
 
 
-def _finish(old, settings, examples, path):
+def _finish(model, settings, examples, path):
     """The saved plan goes on exactly as it was, on the same text."""
+    old = model.training
+    kept = {"samples": len(model.vocab), "batch_size": len(examples)}  # larger values were trained as these
     for name, given in settings.items():
-        if given is not None and given != getattr(old, name):
+        if given is not None and min(given, kept.get(name, given)) != getattr(old, name):
             raise UserError(f"--resume finishes the plan of {path}, which has {name} {getattr(old, name)}; "
                             f"drop the option to finish it exactly, or give --epochs K for a new plan of K epochs")
     if old.text and old.text != examples.fingerprint():

@@ -89,7 +89,7 @@ def neighbours(journey, units_, word, n):
     for u in units_:
         cos = u @ u[row]  # (K,)
         cos[row] = -np.inf
-        top = np.argsort(-cos, kind="stable")[:n]
+        top = np.argsort(-cos, kind="stable")[:min(n, len(cos) - 1)]  # the word itself is never its neighbour
         result.append([(journey.words[i], float(cos[i])) for i in top])
     return result
 

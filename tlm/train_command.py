@@ -11,7 +11,7 @@ import signal
 
 from edge import argtypes, console, files, runner, signals
 from edge.argtypes import integer, number
-from edge.console import note
+from edge.console import counted, note
 from edge.errors import UserError
 from tlm import corpus, journey, persistence, plans, sampled, subsampling, training
 from tlm.base import MAX_CONTEXT, LanguageModel
@@ -143,6 +143,13 @@ def _fit_and_save(args, model, examples, val, stop):
         except training.TrainingInterrupted as e:
             progress.close()
             return _save_interrupted(model, args, e.epochs_done - start, stop)
+        except training.DivergedError as e:  # the model is back at its last complete epoch: keep this run's
+            done = model.training.epochs_done - start
+            if not done:
+                raise
+            persistence.save(model, args.output)
+            raise training.DivergedError(f"{e}; saved the {counted(done, 'complete epoch')} before it to "
+                                         f"{args.output}") from None
     _notes(plans.skipped(examples))
     return _save(model, args.output, stop)
 
