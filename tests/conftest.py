@@ -11,18 +11,10 @@ CHUCK = ROOT / "chuck.txt"
 SHARED_NLTK = ROOT.parent / "shared" / "nltk_data"
 
 
-def _use_offline_nltk_data():
-    """NLTK only reads folders on its data path: add the offline copy beside the clone, if any."""
-    if not os.environ.get("NLTK_DATA") and SHARED_NLTK.is_dir():
-        os.environ["NLTK_DATA"] = str(SHARED_NLTK)
-    import nltk
-
-    for folder in os.environ.get("NLTK_DATA", "").split(os.pathsep):
-        if folder and folder not in nltk.data.path:
-            nltk.data.path.append(folder)
-
-
-_use_offline_nltk_data()
+# NLTK reads its data path from $NLTK_DATA when it is first imported (by a test, or a command the
+# tests start): point it at the offline copy beside the clone, if any, before then.
+if not os.environ.get("NLTK_DATA") and SHARED_NLTK.is_dir():
+    os.environ["NLTK_DATA"] = str(SHARED_NLTK)
 
 # Property tests and the fuzzer are seeded and bounded in CI; `--hypothesis-profile=long` runs them
 # for thousands of examples by hand.

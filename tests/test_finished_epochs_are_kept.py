@@ -108,3 +108,19 @@ def test_a_run_that_diverges_saves_the_epochs_it_finished(tmp_path, run):
     assert 1 <= done < 40 and f"saved the {done} complete epochs before it to {path}" in err
     assert out.splitlines()[-1].startswith(f"Epoch {done}/40")
     assert no_temp_files(tmp_path)
+
+
+def test_epochs_that_would_not_load_again_leave_the_old_file(tmp_path, run, monkeypatch):
+    # A run diverging may have reached weights or losses past what a model file holds before its loss
+    # became infinite: such a file is not written over the old one.
+    path = tmp_path / "m.json"
+    path.write_text("precious")
+
+    def would_not_load(raw, path="the model"):
+        raise persistence.ModelFileError(f"{path}: a weight beyond 1e6")
+
+    monkeypatch.setattr(persistence, "from_json", would_not_load)
+    code, _, err = run(tlm, "train", "--filepath", CHUCK, "--lr", "1", "--lr-schedule", "constant", "--epochs", 40,
+                       "--output", path)
+    assert code == 1 and len(err.splitlines()) == 1 and "diverged" in err and "saved" not in err, err
+    assert path.read_text() == "precious" and no_temp_files(tmp_path)

@@ -74,10 +74,15 @@ def decode_arrays(value):
 
 def save(lm, path):
     """Write `lm` (any `LanguageModel`) to `path` as version-2 JSON, atomically."""
+    files.atomic_write(path, to_json(lm))
+
+
+def to_json(lm):
+    """The text of `lm`'s model file."""
     doc = {"format": FORMAT, "version": VERSION, "kind": lm.kind, **encode_arrays(lm.to_dict())}
     if getattr(lm, "journey", None) is not None:
         doc["journey"] = encode_arrays(lm.journey.to_dict())
-    files.atomic_write(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False)
 
 
 def load(path):

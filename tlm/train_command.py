@@ -143,15 +143,26 @@ def _fit_and_save(args, model, examples, val, stop):
         except training.TrainingInterrupted as e:
             progress.close()
             return _save_interrupted(model, args, e.epochs_done - start, stop)
-        except training.DivergedError as e:  # the model is back at its last complete epoch: keep this run's
-            done = model.training.epochs_done - start
-            if not done:
-                raise
-            persistence.save(model, args.output)
-            raise training.DivergedError(f"{e}; saved the {counted(done, 'complete epoch')} before it to "
-                                         f"{args.output}") from None
+        except training.DivergedError as e:  # the model is back at its last complete epoch
+            _save_diverged(model, args, model.training.epochs_done - start, e)
     _notes(plans.skipped(examples))
     return _save(model, args.output, stop)
+
+
+def _save_diverged(model, args, epochs_done, error):
+    """Raise the divergence `error` again, having saved the epochs this run completed, if any, unless they
+    already hold weights or losses past what a model file may (a file that would not load must not
+    replace the old one)."""
+    if not epochs_done:
+        raise error
+    text = persistence.to_json(model)
+    try:
+        persistence.from_json(text.encode("utf-8"), args.output)
+    except persistence.ModelFileError:
+        raise error from None
+    files.atomic_write(args.output, text)
+    raise training.DivergedError(f"{error}; saved the {counted(epochs_done, 'complete epoch')} before it to "
+                                 f"{args.output}") from None
 
 
 def _save(model, output, stop):
