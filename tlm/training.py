@@ -254,7 +254,7 @@ def fit(model, examples, val=None, callback=None, should_stop=None, threads=None
     state = model.training
     contexts, targets = examples.contexts, examples.targets
     keep = _kept_share(model, targets)  # (M,) or None: every example, every epoch
-    M = examples_per_epoch(model, examples)
+    M = _epoch_length(keep, len(targets))
     B = min(state.batch_size, M)
     step = Chooser(threads).wrap(_step_function(model, B))
     steps_per_epoch = -(-M // B)
@@ -279,8 +279,11 @@ def fit(model, examples, val=None, callback=None, should_stop=None, threads=None
 
 def examples_per_epoch(model, examples):
     """How many of `examples` an epoch of the model's plan trains on (fewer than all when it thins)."""
-    keep = _kept_share(model, examples.targets)
-    return len(examples) if keep is None else subsampling.epoch_size(keep)
+    return _epoch_length(_kept_share(model, examples.targets), len(examples))
+
+
+def _epoch_length(keep, M):
+    return M if keep is None else subsampling.epoch_size(keep)
 
 
 def _kept_share(model, targets):
