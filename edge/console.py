@@ -87,6 +87,13 @@ def note(line):
         pass
 
 
+def notes(lines):
+    """`note` each of `lines`, skipping None (a library function's "nothing to say")."""
+    for line in lines:
+        if line is not None:
+            note(line)
+
+
 def print_json(value):
     """One JSON document on a line; non-finite numbers become null (JSON has no NaN)."""
     print(json.dumps(finite(value), ensure_ascii=False))

@@ -30,16 +30,11 @@ def _load(args):
     return persistence.load(args.model)
 
 
-def _notes(lines):
-    for line in lines:
-        note(line)
-
-
 def _word_vectors(model, args, words=()):
     """The chosen word vectors (--vectors) and the query words in the model's own terms (a note
     shows each one the transforms change), after checking it has vectors and the words."""
     wv, tokens, notes = choice.chosen(model, args.model, getattr(args, "vectors", None), words)
-    _notes(notes)
+    console.notes(notes)
     return wv, tokens
 
 
@@ -119,7 +114,7 @@ def cmd_plot(args):
     else:
         image, notes = plots.word_map_image(models[args.model[0]], args.model[0], args.words or (), args.top,
                                             args.vectors, fmt)
-        _notes(notes)
+        console.notes(notes)
     with files.exclusive(args.output, "--output"):
         files.atomic_write(args.output, image)
     print(args.output)
@@ -181,7 +176,7 @@ def cmd_softmax(args):
 
 def cmd_explain(args):
     result = explain.explain(_load(args), args.context, args.target, lr=args.lr, k=args.k, name=args.model)
-    _notes(f"Note: {line}" for line in result.notes)
+    console.notes(f"Note: {line}" for line in result.notes)
     console.print_answer(args.json, explain.to_json(result), explain.lines(result, full=args.full))
 
 

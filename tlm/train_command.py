@@ -49,11 +49,6 @@ def read_texts(args, transforms):
     return corpus.tokenized(args.filepath or (), args.gutenberg or (), transforms)
 
 
-def _notes(*lines):
-    for line in filter(None, lines):
-        note(line)
-
-
 class TrainProgress:
     """Turns training events into output: the epoch lines on stdout, each epoch's live bar on a terminal."""
 
@@ -117,7 +112,8 @@ def cmd_train(args):
         if args.kind == CountModel.kind:
             return _train_counts(args)
         config, settings = _settings(args)
-        model = plans.model(config, resume=args.output if args.resume else None)
+        resumed = args.output if args.resume else None  # the file a resumed run continues
+        model = plans.model(config, resume=resumed)
         plans.check(settings, model.training if args.resume else None)
         texts = read_texts(args, model.config.transforms)
         train_texts, val_texts = corpus.split_held_out(texts, args.val_fraction)
@@ -125,8 +121,7 @@ def cmd_train(args):
             plans.build(model, [w for words in train_texts for w in words], args.snapshots, args.snapshot_words)
         examples = training.examples_of(model, train_texts)
         val, why = plans.held_out(model, val_texts, args.val_fraction)
-        _notes(why)
-        _notes(plans.start(model, examples, settings, args.epochs, resumed=args.output if args.resume else None))
+        console.notes([why, plans.start(model, examples, settings, args.epochs, resumed=resumed)])
         with signals.StopRequests() as stop:
             print(plans.summary(texts, train_texts, model, examples))
             return _fit_and_save(args, model, examples, val, stop)
@@ -145,7 +140,7 @@ def _fit_and_save(args, model, examples, val, stop):
             return _save_interrupted(model, args, e.epochs_done - start, stop)
         except training.DivergedError as e:  # the model is back at its last complete epoch
             _save_diverged(model, args, model.training.epochs_done - start, e)
-    _notes(plans.skipped(examples))
+    console.notes([plans.skipped(examples)])
     return _save(model, args.output, stop)
 
 
@@ -203,7 +198,7 @@ def _train_counts(args):
                        min_count=args.min_count or 1)
     train_texts, val_texts = corpus.split_held_out(read_texts(args, model.config.transforms), args.val_fraction)
     line, why = plans.count(model, train_texts, val_texts, args.val_fraction)
-    _notes(why)
+    console.notes([why])
     print(line)
     with signals.StopRequests() as stop:  # counting is quick to redo; a save is not cut in half
         return _save(model, args.output, stop)

@@ -42,8 +42,7 @@ def _words(loaded, words):
     """The query words in the model's own terms (`models.Loaded.query_words`), a note for each one
     a tlm model's transforms change."""
     tokens, notes = loaded.query_words(words)
-    for line in notes:
-        note(f"wp: {line}")
+    console.notes(f"wp: {line}" for line in notes)
     return tokens
 
 
