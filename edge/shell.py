@@ -54,8 +54,9 @@ def interact(title, names, hint):
             readline.parse_and_bind("tab: complete")
         except ImportError:  # no readline on this platform: the shell still works
             pass
+    main = threading.current_thread() is threading.main_thread()  # signal handlers are the main thread's
     interrupt = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is threading.main_thread():  # every Ctrl-C, not only the first, as in Python's shell
+    if main:  # every Ctrl-C, not only the first, as in Python's shell
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _Console(namespace, filename="<stdin>").interact(banner=banner, exitmsg="")
@@ -65,6 +66,6 @@ def interact(title, names, hint):
         print(e.code, file=sys.stderr)
         return 1
     finally:
-        if threading.current_thread() is threading.main_thread():
+        if main:
             signal.signal(signal.SIGINT, interrupt)
     return 0
